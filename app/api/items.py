@@ -1,0 +1,72 @@
+"""/api/v1/items: create, list, read, change and delete items."""
+
+# flask-smorest ships no type hints; its decorators keep the signatures they wrap.
+# mypy: disable-error-code="untyped-decorator"
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
+
+from app.models import Item
+from app.schemas.items import ItemCreateSchema, ItemQuerySchema, ItemSchema, ItemUpdateSchema
+from app.services import items as service
+
+blp = Blueprint("items", __name__, description="Items: titled notes owned by users.")
+
+ERRORS = {"description": "Error: JSON {error, message, request_id, errors?}"}
+
+
+@blp.route("")
+class Items(MethodView):
+    """The item collection."""
+
+    @blp.arguments(ItemQuerySchema, location="query")
+    @blp.response(200, ItemSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.alt_response(422, **ERRORS)
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Item]:
+        """List items, newest first, filtered by owner, title text or creation time."""
+        rows, total = service.list_items(
+            pagination_parameters.page, pagination_parameters.page_size, **args
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+    @blp.arguments(ItemCreateSchema)
+    @blp.response(201, ItemSchema)
+    @blp.alt_response(409, **ERRORS)
+    @blp.alt_response(415, **ERRORS)
+    @blp.alt_response(422, **ERRORS)
+    def post(self, data: dict[str, Any]) -> Item:
+        """Create an item."""
+        return service.create_item(**data)
+
+
+@blp.route("/<int:item_id>")
+class ItemById(MethodView):
+    """One item."""
+
+    @blp.response(200, ItemSchema)
+    @blp.alt_response(404, **ERRORS)
+    def get(self, item_id: int) -> Item:
+        """Return one item."""
+        return service.get_item(item_id)
+
+    @blp.arguments(ItemUpdateSchema)
+    @blp.response(200, ItemSchema)
+    @blp.alt_response(404, **ERRORS)
+    @blp.alt_response(409, **ERRORS)
+    @blp.alt_response(422, **ERRORS)
+    def patch(self, changes: dict[str, Any], item_id: int) -> Item:
+        """Change an item's title and/or body."""
+        return service.update_item(item_id, changes)
+
+    @blp.response(204)
+    @blp.alt_response(404, **ERRORS)
+    def delete(self, item_id: int) -> None:
+        """Delete an item."""
+        service.delete_item(item_id)

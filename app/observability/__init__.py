@@ -1,0 +1,1 @@
+"""Logging and request correlation (metrics and tracing slot in here later)."""

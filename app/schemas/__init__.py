@@ -1,0 +1,1 @@
+"""marshmallow schemas for the API's input and output."""

@@ -1,0 +1,1 @@
+"""Security helpers (password hashing now; the auth issue adds more)."""

@@ -1,0 +1,1 @@
+"""Domain services: the layer between views and models."""

@@ -1,0 +1,130 @@
+"""Typed settings read from the environment, one section per concern."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values people paste from examples; refused in production as if unset.
+PLACEHOLDERS = ("change-me", "changeme", "replace-me", "placeholder", "example", "xxx", "todo", "<")
+MIN_SECRET_KEY_LENGTH = 16
+
+
+class ConfigError(Exception):
+    """Raised when the environment cannot produce a usable configuration."""
+
+
+class AppEnv(StrEnum):
+    """Deployment environments the app knows."""
+
+    DEVELOPMENT = "development"
+    TESTING = "testing"
+    PRODUCTION = "production"
+
+
+class DatabaseSettings(BaseSettings):
+    """DATABASE_*: the SQL database and how long to wait for it."""
+
+    model_config = SettingsConfigDict(env_prefix="DATABASE_", extra="ignore")
+
+    url: str = ""
+    connect_timeout: int = Field(default=3, ge=1, le=60)  # seconds (libpq minimum is 2)
+    statement_timeout_ms: int = Field(default=5000, ge=0)
+    pool_size: int = Field(default=5, ge=1)
+    max_overflow: int = Field(default=5, ge=0)
+    pool_timeout: float = Field(default=3.0, gt=0)  # seconds to wait for a pooled connection
+    pool_recycle: int = Field(default=1800, ge=-1)
+
+
+class RedisSettings(BaseSettings):
+    """REDIS_*: the Redis server used by the cache (and later jobs)."""
+
+    model_config = SettingsConfigDict(env_prefix="REDIS_", extra="ignore")
+
+    url: str = ""
+    socket_timeout: float = Field(default=2.0, gt=0)
+
+
+class ApiSettings(BaseSettings):
+    """API_*: request limits."""
+
+    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
+
+    max_content_length: int = Field(default=1024 * 1024, ge=1024)
+
+
+class Settings(BaseSettings):
+    """Everything the app reads from its environment."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    app_env: AppEnv = AppEnv.DEVELOPMENT
+    secret_key: str = ""
+    log_level: str = "INFO"
+    log_requests: bool = True
+    app_version: str = "dev"
+    app_color: str = Field(default="", pattern=r"^(blue|green)?$")
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    @model_validator(mode="after")
+    def _check_environment(self) -> Settings:
+        """Require real secrets in production; fill embedded defaults elsewhere."""
+        if self.app_env is AppEnv.PRODUCTION:
+            _require("SECRET_KEY", self.secret_key)
+            if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+                raise ValueError(
+                    f"SECRET_KEY is too short for production "
+                    f"(at least {MIN_SECRET_KEY_LENGTH} characters)"
+                )
+            _require("DATABASE_URL", self.database.url)
+            _require("REDIS_URL", self.redis.url)
+        else:
+            # A fresh random key per process: never a fixed, guessable default.
+            self.secret_key = self.secret_key or secrets.token_hex(32)
+            if not self.database.url:
+                self.database.url = (
+                    "sqlite://" if self.app_env is AppEnv.TESTING else "sqlite:///dev.db"
+                )
+        self.log_level = self.log_level.upper()
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        """Tell whether this is a production deployment."""
+        return self.app_env is AppEnv.PRODUCTION
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Return DATABASE_URL with the installed PostgreSQL driver (psycopg 3) selected."""
+        url = self.database.url
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url.removeprefix(prefix)
+        return url
+
+
+def _require(name: str, value: str) -> None:
+    """Refuse an unset or placeholder value for a required production variable."""
+    if not value.strip():
+        raise ValueError(f"{name} must be set when APP_ENV=production")
+    lowered = value.lower()
+    if any(marker in lowered for marker in PLACEHOLDERS):
+        raise ValueError(f"{name} holds a placeholder value; set a real one for production")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings from the environment, turning validation errors into one line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]).upper().replace(".", "_")
+        message = str(first["msg"]).removeprefix("Value error, ")
+        prefix = f"{where}: " if where and where not in message else ""
+        raise ConfigError(f"invalid configuration: {prefix}{message}") from None
