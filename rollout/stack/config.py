@@ -1,0 +1,116 @@
+"""StackConfig: where the local stack keeps its state and which loopback ports it uses."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from rollout.stack.errors import StackError
+
+COLOURS = ("blue", "green")
+HOST = "127.0.0.1"
+# SeaweedFS needs a port per component: s3, master, volume, filer and their gRPC ports.
+S3_PORT_SPAN = 8
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Ports and paths of one local stack; defaults are the documented ones (KIT_* overrides)."""
+
+    repo_root: Path
+    state_dir: Path
+    http_port: int = 8080
+    https_port: int = 8443
+    preview_port: int = 8444
+    blue_port: int = 8001
+    green_port: int = 8002
+    postgres_port: int = 55432
+    redis_port: int = 56379
+    s3_port: int = 58333
+    bucket: str = "kit-local"
+    gunicorn_workers: int = 2
+    gunicorn_threads: int = 4
+    # Browsers pin HSTS per host name (every port of localhost): keep it short locally.
+    hsts_max_age: int = 300
+
+    @classmethod
+    def from_env(cls, repo_root: Path, env: Mapping[str, str] | None = None) -> StackConfig:
+        """Build the config from KIT_* variables (KIT_STATE_DIR, KIT_HTTPS_PORT, ...)."""
+        env = os.environ if env is None else env
+        repo_root = repo_root.resolve()
+        state = Path(env.get("KIT_STATE_DIR") or repo_root / ".state").resolve()
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            name = f"KIT_{field.name.upper()}"
+            if field.name in ("repo_root", "state_dir") or name not in env:
+                continue
+            raw = env[name]
+            if field.type == "int":
+                try:
+                    values[field.name] = int(raw)
+                except ValueError:
+                    raise StackError(f"{name} must be an integer, got {raw!r}") from None
+            else:
+                values[field.name] = raw
+        config = cls(repo_root=repo_root, state_dir=state, **values)  # type: ignore[arg-type]
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        """Refuse ports out of range or used twice."""
+        ports = self.ports()
+        for name, port in ports.items():
+            if not 1 <= port <= 65535:
+                raise StackError(f"port {port} for {name} is out of range")
+        seen: dict[int, str] = {}
+        for name, port in ports.items():
+            if port in seen:
+                raise StackError(f"port {port} is configured for both {seen[port]} and {name}")
+            seen[port] = name
+
+    def ports(self) -> dict[str, int]:
+        """Map every port the stack listens on to a name for messages."""
+        ports = {
+            "nginx http": self.http_port,
+            "nginx https": self.https_port,
+            "nginx preview": self.preview_port,
+            "app-blue": self.blue_port,
+            "app-green": self.green_port,
+            "postgres": self.postgres_port,
+            "redis": self.redis_port,
+        }
+        for offset, part in enumerate(S3_PARTS):
+            ports[f"s3 {part}"] = self.s3_port + offset
+        return ports
+
+    def colour_port(self, colour: str) -> int:
+        """Return the loopback port gunicorn of that colour binds."""
+        check_colour(colour)
+        return self.blue_port if colour == "blue" else self.green_port
+
+
+S3_PARTS = (
+    "s3",
+    "master",
+    "volume",
+    "filer",
+    "master grpc",
+    "volume grpc",
+    "filer grpc",
+    "s3 grpc",
+)
+assert len(S3_PARTS) == S3_PORT_SPAN
+
+
+def check_colour(colour: str) -> str:
+    """Return colour if it is blue or green, else raise."""
+    if colour not in COLOURS:
+        raise StackError(f"unknown colour {colour!r} (expected blue or green)")
+    return colour
+
+
+def other_colour(colour: str) -> str:
+    """Return the colour that is not colour."""
+    return "green" if check_colour(colour) == "blue" else "blue"
