@@ -1,0 +1,1 @@
+"""Pulumi components for the Flask deployment kit: one ComponentResource per AWS concern."""

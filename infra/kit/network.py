@@ -1,0 +1,219 @@
+"""Network: a VPC across zones (or an existing one) and the security groups around the data."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from kit.settings import NetworkSettings
+
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
+
+
+@dataclass
+class NetworkArgs:
+    """Inputs of :class:`Network`."""
+
+    settings: NetworkSettings
+    tags: dict[str, str]
+
+
+def _subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
+    """Split the VPC range into /20s (for a /16): public ones first, then private ones."""
+    network = ipaddress.ip_network(cidr)
+    blocks = [str(b) for b in network.subnets(new_prefix=min(network.prefixlen + 4, 28))]
+    if len(blocks) < 2 * az_count:
+        raise pulumi.RunError(f"vpcCidr {cidr} is too small for {az_count} zones")
+    return blocks[:az_count], blocks[az_count : 2 * az_count]
+
+
+class Network(pulumi.ComponentResource):
+    """A VPC with public and private subnets, and security groups for the app, Postgres and Redis.
+
+    Postgres (5432) and Redis (6379) accept connections only from the app security group
+    and from client groups added with :meth:`allow_clients`; nothing else reaches them.
+    """
+
+    vpc_id: pulumi.Output[str]
+    private_subnet_ids: pulumi.Output[list[str]]
+    public_subnet_ids: pulumi.Output[list[str]]
+    app_security_group_id: pulumi.Output[str]
+    postgres_security_group_id: pulumi.Output[str]
+    redis_security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("kit:aws:Network", name, None, opts)
+        self._name = name
+        self._tags = args.tags
+        if args.settings.existing is not None:
+            existing = args.settings.existing
+            self.vpc_id = pulumi.Output.from_input(existing.vpc_id)
+            self.private_subnet_ids = pulumi.Output.from_input(existing.private_subnet_ids)
+            self.public_subnet_ids = pulumi.Output.from_input(existing.public_subnet_ids)
+        else:
+            self._create_vpc(name, args.settings)
+
+        self.app_security_group_id = self._security_group("app", "The Flask app's pods or nodes")
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-app-egress",
+            security_group_id=self.app_security_group_id,
+            ip_protocol="-1",
+            cidr_ipv4="0.0.0.0/0",
+            description="App calls AWS APIs and the internet through NAT",
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # No egress rules on the data groups: they only answer connections.
+        self.postgres_security_group_id = self._security_group("postgres", "RDS PostgreSQL")
+        self.redis_security_group_id = self._security_group("redis", "ElastiCache Redis")
+        self.allow_clients("app", self.app_security_group_id)
+        for index, group_id in enumerate(args.settings.client_security_group_ids):
+            self.allow_clients(f"client{index}", group_id)
+
+        self.register_outputs(
+            {
+                "vpcId": self.vpc_id,
+                "privateSubnetIds": self.private_subnet_ids,
+                "publicSubnetIds": self.public_subnet_ids,
+                "appSecurityGroupId": self.app_security_group_id,
+            }
+        )
+
+    def allow_clients(self, client: str, security_group_id: pulumi.Input[str]) -> None:
+        """Let one security group reach Postgres and Redis, on their ports only."""
+        for service, group, port in (
+            ("postgres", self.postgres_security_group_id, POSTGRES_PORT),
+            ("redis", self.redis_security_group_id, REDIS_PORT),
+        ):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-{service}-from-{client}",
+                security_group_id=group,
+                referenced_security_group_id=security_group_id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=f"{service} from {client}",
+                tags=self._tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _security_group(self, role: str, description: str) -> pulumi.Output[str]:
+        group = aws.ec2.SecurityGroup(
+            f"{self._name}-{role}",
+            vpc_id=self.vpc_id,
+            description=description,
+            tags={**self._tags, "Name": f"{self._name}-{role}"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return group.id
+
+    def _create_vpc(self, name: str, settings: NetworkSettings) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=settings.cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={**self._tags, "Name": name},
+            opts=child,
+        )
+        self.vpc_id = vpc.id
+        igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=vpc.id, tags={**self._tags, "Name": name}, opts=child
+        )
+        zones = aws.get_availability_zones_output(
+            state="available", opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        public_cidrs, private_cidrs = _subnet_cidrs(settings.cidr, settings.az_count)
+
+        public_table = aws.ec2.RouteTable(
+            f"{name}-public",
+            vpc_id=vpc.id,
+            tags={**self._tags, "Name": f"{name}-public"},
+            opts=child,
+        )
+        aws.ec2.Route(
+            f"{name}-public-default",
+            route_table_id=public_table.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child,
+        )
+        public: list[aws.ec2.Subnet] = []
+        private: list[aws.ec2.Subnet] = []
+        nats: list[aws.ec2.NatGateway] = []
+        for i in range(settings.az_count):
+            zone = zones.names.apply(lambda names, i=i: names[i])
+            subnet = aws.ec2.Subnet(
+                f"{name}-public-{i}",
+                vpc_id=vpc.id,
+                cidr_block=public_cidrs[i],
+                availability_zone=zone,
+                # Nothing launched here gets a public IP by accident; load balancers get their own.
+                map_public_ip_on_launch=False,
+                tags={**self._tags, "Name": f"{name}-public-{i}", "kubernetes.io/role/elb": "1"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{i}",
+                subnet_id=subnet.id,
+                route_table_id=public_table.id,
+                opts=child,
+            )
+            public.append(subnet)
+            if i == 0 or settings.nat_per_az:
+                eip = aws.ec2.Eip(
+                    f"{name}-nat-{i}",
+                    domain="vpc",
+                    tags={**self._tags, "Name": f"{name}-nat-{i}"},
+                    opts=child,
+                )
+                nats.append(
+                    aws.ec2.NatGateway(
+                        f"{name}-nat-{i}",
+                        allocation_id=eip.id,
+                        subnet_id=subnet.id,
+                        tags={**self._tags, "Name": f"{name}-nat-{i}"},
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                    )
+                )
+        for i in range(settings.az_count):
+            zone = zones.names.apply(lambda names, i=i: names[i])
+            subnet = aws.ec2.Subnet(
+                f"{name}-private-{i}",
+                vpc_id=vpc.id,
+                cidr_block=private_cidrs[i],
+                availability_zone=zone,
+                tags={
+                    **self._tags,
+                    "Name": f"{name}-private-{i}",
+                    "kubernetes.io/role/internal-elb": "1",
+                },
+                opts=child,
+            )
+            table = aws.ec2.RouteTable(
+                f"{name}-private-{i}",
+                vpc_id=vpc.id,
+                tags={**self._tags, "Name": f"{name}-private-{i}"},
+                opts=child,
+            )
+            # One NAT per zone in prod keeps a zone outage from cutting the others off.
+            aws.ec2.Route(
+                f"{name}-private-{i}-default",
+                route_table_id=table.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nats[i if settings.nat_per_az else 0].id,
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{i}", subnet_id=subnet.id, route_table_id=table.id, opts=child
+            )
+            private.append(subnet)
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
