@@ -112,6 +112,13 @@ def handle_integrity_error(exc: sa_exc.IntegrityError) -> Any:
     return error_response(409, "The request conflicts with existing data.")
 
 
+def handle_data_error(exc: sa_exc.DataError) -> Any:
+    """Answer 400 when the database refuses a value the schemas let through."""
+    _discard_session()
+    log.warning("data error: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+    return error_response(400, "The request contains a value the database cannot store.")
+
+
 def handle_unexpected(exc: Exception) -> Any:
     """Log a bug with its traceback and answer a JSON 500 without details."""
     log.exception("unhandled exception")
@@ -132,6 +139,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(sa_exc.IntegrityError, handle_integrity_error)
+    app.register_error_handler(sa_exc.DataError, handle_data_error)
     for dependency_error in (
         sa_exc.OperationalError,
         sa_exc.InterfaceError,

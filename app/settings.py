@@ -124,7 +124,11 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]).upper().replace(".", "_")
+        # A section's own error names its field without the section's env prefix.
+        sections = (Settings, DatabaseSettings, RedisSettings, ApiSettings)
+        env_prefix = {cls.__name__: cls.model_config.get("env_prefix", "") for cls in sections}
+        loc = "_".join(str(part) for part in first["loc"]).upper()
+        where = f"{env_prefix.get(exc.title, '')}{loc}" if loc else ""
         message = str(first["msg"]).removeprefix("Value error, ")
-        prefix = f"{where}: " if where and where not in message else ""
-        raise ConfigError(f"invalid configuration: {prefix}{message}") from None
+        named = f"{where}: " if where and where not in message else ""
+        raise ConfigError(f"invalid configuration: {named}{message}") from None

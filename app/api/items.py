@@ -11,11 +11,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
+from app.api.content_type import require_json_body
 from app.models import Item
 from app.schemas.items import ItemCreateSchema, ItemQuerySchema, ItemSchema, ItemUpdateSchema
 from app.services import items as service
 
 blp = Blueprint("items", __name__, description="Items: titled notes owned by users.")
+
+blp.before_request(require_json_body)
 
 ERRORS = {"description": "Error: JSON {error, message, request_id, errors?}"}
 

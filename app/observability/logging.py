@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import TextIO
 
 from flask import g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
@@ -27,6 +27,19 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+class StderrHandler(logging.StreamHandler[TextIO]):
+    """Write to whatever sys.stderr is when a record is emitted (test runners swap it)."""
+
+    @property
+    def stream(self) -> TextIO:
+        """Return the current sys.stderr."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        """Ignore: the stream is always the current sys.stderr."""
+
+
 def json_formatter() -> JsonFormatter:
     """Build the formatter every handler uses."""
     return JsonFormatter(
@@ -37,9 +50,9 @@ def json_formatter() -> JsonFormatter:
     )
 
 
-def json_handler(stream: Any = None) -> logging.Handler:
-    """Return a stream handler writing JSON lines with request context."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+def json_handler() -> logging.Handler:
+    """Return a stderr handler writing JSON lines with request context."""
+    handler = StderrHandler()
     handler.setFormatter(json_formatter())
     handler.addFilter(RequestContextFilter())
     return handler

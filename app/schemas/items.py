@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from app.models.item import BODY_MAX, TITLE_MAX
+from app.schemas.fields import Text, Timestamp
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer; larger ids can never exist
 SORT_CHOICES = ("created_at", "-created_at", "title", "-title", "id", "-id")
@@ -42,8 +43,8 @@ class ItemCreateSchema(Schema):
     """Fields accepted when creating an item."""
 
     owner_id = fields.Int(required=True, strict=True, validate=validate.Range(1, MAX_ID))
-    title = fields.Str(required=True, validate=validate.Length(1, TITLE_MAX))
-    body = fields.Str(load_default="", validate=validate.Length(max=BODY_MAX))
+    title = Text(required=True, validate=validate.Length(1, TITLE_MAX))
+    body = Text(load_default="", validate=validate.Length(max=BODY_MAX))
 
     @pre_load
     def strip_title(self, data: Any, **_: Any) -> Any:
@@ -54,8 +55,8 @@ class ItemCreateSchema(Schema):
 class ItemUpdateSchema(Schema):
     """Fields accepted when changing an item; at least one is required."""
 
-    title = fields.Str(validate=validate.Length(1, TITLE_MAX))
-    body = fields.Str(validate=validate.Length(max=BODY_MAX))
+    title = Text(validate=validate.Length(1, TITLE_MAX))
+    body = Text(validate=validate.Length(max=BODY_MAX))
 
     @pre_load
     def strip_title(self, data: Any, **_: Any) -> Any:
@@ -73,7 +74,7 @@ class ItemQuerySchema(Schema):
     """Filters and order of the item listing."""
 
     owner_id = fields.Int(validate=validate.Range(1, MAX_ID))
-    q = fields.Str(validate=validate.Length(1, 100), metadata={"description": "Title contains"})
-    created_after = fields.AwareDateTime(default_timezone=None)
-    created_before = fields.AwareDateTime(default_timezone=None)
+    q = Text(validate=validate.Length(1, 100), metadata={"description": "Title contains"})
+    created_after = Timestamp()
+    created_before = Timestamp()
     sort = fields.Str(load_default="-created_at", validate=validate.OneOf(SORT_CHOICES))

@@ -13,6 +13,7 @@ from app.models import Item, User
 from app.services.errors import ConflictError, InvalidInputError, NotFoundError
 
 MAX_ID = 2**31 - 1
+MAX_OFFSET = 10**9  # beyond any real table; keeps OFFSET within a bigint
 _SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "created_at": (Item.created_at.asc(), Item.id.asc()),
     "-created_at": (Item.created_at.desc(), Item.id.desc()),
@@ -49,12 +50,11 @@ def list_items(
     """Return one page of items matching FILTERS, and how many match in all."""
     conditions = _filters(**filters)
     total = db.session.scalar(select(func.count(Item.id)).where(*conditions)) or 0
+    offset = (page - 1) * page_size
+    if offset >= min(total, MAX_OFFSET):
+        return [], total
     rows = db.session.scalars(
-        select(Item)
-        .where(*conditions)
-        .order_by(*_SORTS[sort])
-        .limit(page_size)
-        .offset((page - 1) * page_size)
+        select(Item).where(*conditions).order_by(*_SORTS[sort]).limit(page_size).offset(offset)
     )
     return list(rows), total
 

@@ -1,0 +1,246 @@
+"""Real PostgreSQL and Redis servers on loopback for the app's tests, stopped by pid."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import redis
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PORT_RANGE = (21000, 21999)
+START_TIMEOUT = 30.0
+
+
+class ServerError(RuntimeError):
+    """A test server could not be started."""
+
+
+def free_port() -> int:
+    """Return a port from this suite's range that nothing listens on."""
+    ports = list(range(*PORT_RANGE))
+    random.shuffle(ports)
+    for port in ports:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise ServerError(f"no free port in {PORT_RANGE}")
+
+
+def _run_as() -> str | None:
+    """PostgreSQL refuses to run as root: use the postgres account then."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        raise ServerError("running as root but there is no 'postgres' user") from None
+    return "postgres"
+
+
+def _stop_pid(process: subprocess.Popen[bytes], sig: int, timeout: float = 20) -> None:
+    """Signal a server by pid and wait for it, killing it if it hangs."""
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+class PostgresTemplate:
+    """One initdb'ed data directory, copied for every server so initdb runs once."""
+
+    def __init__(self) -> None:
+        initdb = PG_BIN / "initdb"
+        if not initdb.exists():
+            raise ServerError(
+                f"{initdb} not found: install PostgreSQL 15 (apt-get install postgresql)"
+            )
+        self.user = _run_as()
+        self.root = Path(tempfile.mkdtemp(prefix="kit-app-pg-"))
+        self.data = self.root / "template"
+        self._chown(self.root)
+        result = subprocess.run(
+            [
+                str(initdb),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            user=self.user,
+            cwd=self.root,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise ServerError(f"initdb failed: {result.stderr.decode(errors='replace')[-500:]}")
+
+    def _chown(self, path: Path) -> None:
+        if self.user:
+            shutil.chown(path, self.user, self.user)
+
+    def new_server(self) -> PostgresServer:
+        """Return an unstarted server with its own copy of the template."""
+        data = Path(tempfile.mkdtemp(prefix="data-", dir=self.root))
+        shutil.rmtree(data)
+        shutil.copytree(self.data, data, symlinks=True)
+        if self.user:
+            subprocess.run(["chown", "-R", f"{self.user}:{self.user}", str(data)], check=True)
+        data.chmod(0o700)
+        return PostgresServer(data, free_port(), self.user)
+
+    def cleanup(self) -> None:
+        """Delete every data directory."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PostgresServer:
+    """A private postgres process on 127.0.0.1."""
+
+    def __init__(self, data: Path, port: int, user: str | None) -> None:
+        self.data, self.port, self.user = data, port, user
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = data.parent / f"{data.name}.log"
+
+    def url(self, dbname: str = "postgres") -> str:
+        """Return a DATABASE_URL for DBNAME."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def start(self) -> None:
+        """Start postgres and wait until it accepts connections."""
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(PG_BIN / "postgres"),
+                    "-D",
+                    str(self.data),
+                    "-p",
+                    str(self.port),
+                    "-h",
+                    "127.0.0.1",
+                    "-k",
+                    str(self.data),
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=60",
+                    "-c",
+                    "log_min_messages=warning",
+                ],
+                user=self.user,
+                cwd=self.data,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError(f"postgres exited: {self.log.read_text(errors='replace')[-800:]}")
+            try:
+                psycopg.connect(self.url(), connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                time.sleep(0.1)
+        self.stop()
+        raise ServerError(f"postgres did not accept connections within {START_TIMEOUT}s")
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT) by pid: open sessions are cut, as in an outage."""
+        if self.process is not None:
+            _stop_pid(self.process, signal.SIGINT)
+            self.process = None
+
+    def execute(self, sql: str, dbname: str = "postgres") -> None:
+        """Run one statement in autocommit mode (CREATE/DROP DATABASE)."""
+        with psycopg.connect(self.url(dbname), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+
+class RedisServer:
+    """A private redis-server on 127.0.0.1 without persistence."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ServerError("redis-server not found: install it (apt-get install redis-server)")
+        self.binary = binary
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="kit-app-redis-"))
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Return a REDIS_URL for database 0."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start redis-server and wait for PONG."""
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError(f"redis-server exited with {self.process.returncode}")
+            try:
+                if client.ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        self.stop()
+        raise ServerError(f"redis-server did not answer within {START_TIMEOUT}s")
+
+    def stop(self) -> None:
+        """Stop redis-server by pid."""
+        if self.process is not None:
+            _stop_pid(self.process, signal.SIGTERM)
+            self.process = None
+
+    def cleanup(self) -> None:
+        """Stop and delete its directory."""
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
