@@ -1,0 +1,84 @@
+# The app image. A builder stage installs the dependencies locked in uv.lock into a virtualenv; the
+# runtime stage holds Debian's python3, that virtualenv and the app package, and runs gunicorn as
+# uid 10001 on a read-only root filesystem. Build it with `make image` (scripts/docker-image.sh).
+#
+# Build arguments and secrets:
+#   BASE_IMAGE   the Debian 12 base, pinned by tag and digest (bump both together). Machines that
+#                reach no registry build one with scripts/docker-base-image.sh and pass its tag.
+#   APP_VERSION  the release (git describe); shown by /healthz and the X-App-Version header.
+#   --secret id=extra_ca,src=FILE   an extra CA bundle for the builder's downloads (corporate TLS
+#                proxy); it is mounted for single RUN steps only and never reaches a layer.
+ARG BASE_IMAGE=debian:bookworm-slim@sha256:88200866dfff7ea7f5cbcb6ec7c8a701889efe6fe859fe64d6990e4b07ea4171
+
+# checkov can not resolve the ARG; BASE_IMAGE above is pinned by tag and digest.
+# checkov:skip=CKV_DOCKER_7:FROM uses the BASE_IMAGE ARG, which is pinned by tag and digest
+FROM ${BASE_IMAGE} AS builder
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# Debian stable only gets security fixes within a release, and the base image is pinned: pinning
+# each package version as well would only break builds when a security update supersedes it.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates python3 python3-pip \
+    && rm -rf /var/lib/apt/lists/*
+COPY scripts/docker/with-ca.sh /usr/local/bin/with-ca
+COPY scripts/docker/build-requirements.txt /tmp/build-requirements.txt
+# uv from PyPI by hash, into its own directory: it installs the lock but is not copied onward.
+RUN --mount=type=secret,id=extra_ca --mount=type=tmpfs,target=/run/ca \
+    with-ca python3 -m pip install --no-cache-dir --no-compile --require-hashes \
+        --only-binary :all: --target /opt/uv -r /tmp/build-requirements.txt
+# The app's runtime dependencies only (no dev/ops/infra groups), exactly as locked, as wheels
+# only (--no-build: no compiler is needed or present), byte-compiled for a read-only filesystem.
+ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_PYTHON=/usr/bin/python3 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy
+WORKDIR /src
+COPY pyproject.toml uv.lock ./
+RUN --mount=type=secret,id=extra_ca --mount=type=tmpfs,target=/run/ca \
+    --mount=type=cache,target=/root/.cache/uv \
+    with-ca /opt/uv/bin/uv sync --frozen --no-default-groups --no-install-project --no-build
+
+FROM ${BASE_IMAGE} AS runtime
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# Runtime only: the interpreter, CA roots for outbound TLS, tini as PID 1, and ps/ss for the
+# testinfra checks. No compiler, no pip (Debian's python3 has neither ensurepip nor pip).
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates python3 tini procps iproute2 \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
+    && groupadd --gid 10001 app \
+    && useradd --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin app
+COPY --from=builder /opt/venv /opt/venv
+WORKDIR /srv
+# Owned by root and not writable by the app user; compiled now because the root filesystem is
+# read-only at run time (PYTHONDONTWRITEBYTECODE stops attempts to write .pyc files).
+COPY app/ /srv/app/
+RUN python3 -m compileall -q /srv/app
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/srv \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    APP_ENV=production \
+    GUNICORN_BIND=0.0.0.0:8000 \
+    FLASK_APP=app.wsgi
+USER 10001:10001
+EXPOSE 8000
+# Liveness through the app itself, with the stdlib only (no curl in the image); it follows
+# GUNICORN_BIND's port so a container bound elsewhere (e.g. --network host) stays checkable.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python3", "-c", "import os, urllib.request as r; port = os.environ.get('GUNICORN_BIND', ':8000').rpartition(':')[2]; r.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=2)"]
+# tini is PID 1: it forwards SIGTERM to gunicorn (which then drains in-flight requests within
+# GUNICORN_GRACEFUL_TIMEOUT) and reaps orphans, so the same image serves the worker
+# (`python -m app.worker`) and one-shot commands (`flask db upgrade`) just as safely.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["gunicorn", "-c", "python:app.gunicorn_conf", "app.wsgi:app"]
+# Last, so a new version only rebuilds these metadata layers.
+ARG APP_VERSION=dev
+ENV APP_VERSION=${APP_VERSION}
+LABEL org.opencontainers.image.title="flask-deploy-kit" \
+    org.opencontainers.image.description="The reference Flask service, served by gunicorn" \
+    org.opencontainers.image.version="${APP_VERSION}" \
+    org.opencontainers.image.base.name="debian:bookworm-slim"
