@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
@@ -41,6 +42,7 @@ def one_line_errors(command: Callable[..., None]) -> Callable[..., None]:
 
 @click.command("create-admin")
 @click.argument("email")
+@with_appcontext
 @one_line_errors
 def create_admin(email: str) -> None:
     """Create (or promote) the admin EMAIL; the password comes from $ADMIN_PASSWORD or a prompt."""
@@ -61,6 +63,7 @@ def create_admin(email: str) -> None:
 
 @click.command("seed")
 @click.option("--items", "count", default="20", help=f"Demo items to ensure (0-{MAX_SEED_ITEMS}).")
+@with_appcontext
 @one_line_errors
 def seed(count: str) -> None:
     """Ensure a demo user and COUNT demo items exist (safe to run again)."""

@@ -13,7 +13,8 @@ def test_home_lists_recent_items_escaped(app: Flask, client: FlaskClient, owner:
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert response.mimetype == "text/html"
-    assert "&lt;script&gt;" in page and "<script>alert" not in page
+    assert "&lt;script&gt;" in page
+    assert "<script>alert" not in page
     assert page.index("&lt;script&gt;") < page.index("older")  # newest first
     assert "by Owner" in page
     assert "version 1.2.3-test" in page
@@ -28,4 +29,5 @@ def test_home_shows_at_most_ten_items(app: Flask, client: FlaskClient, owner: in
     add_items(app, owner, [f"entry-{n:02d}" for n in range(12)])
     page = client.get("/").get_data(as_text=True)
     assert page.count('class="item"') == 10
-    assert "entry-11" in page and "entry-01" not in page
+    assert "entry-11" in page
+    assert "entry-01" not in page
