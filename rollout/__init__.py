@@ -1,0 +1,1 @@
+"""Blue-green rollouts gated by locust and testinfra, with automatic rollback."""

@@ -1,0 +1,238 @@
+"""Locust plugin: the pass/fail gate as a quitting hook, plus a per-second timeline.
+
+The verdict is computed from locust's own stats objects (environment.stats.total) when
+locust quits, then written as JSON (--verdict-file) for the rollout tool, and the process
+exit code is set from it. The timeline (requests, failures and response times per second,
+colour that answered) only feeds the report chart and the before/during/after figures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import time
+import urllib.error
+import urllib.request
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from locust import events
+from locust.env import Environment
+
+from rollout.gates import DEFAULT_GATES_FILE, GateConfig, Measures, evaluate, load_gates
+
+log = logging.getLogger("loadtests.gate")
+
+# Optional features: name -> (method, path). A feature whose probe answers 401/404/405 is
+# reported as skipped (in the verdict and the log) and its tasks do not run; once present,
+# the same answers count as failures like any other.
+OPTIONAL_FEATURES: dict[str, tuple[str, str]] = {
+    "auth": ("POST", "/api/v1/auth/login"),
+    "uploads": ("POST", "/api/v1/uploads"),
+}
+ABSENT_STATUSES = frozenset({401, 404, 405})
+
+skipped_features: dict[str, str] = {}
+created_ids: list[str] = []
+_owner: dict[str, int | None] = {}
+
+
+def record_created(item_id: Any) -> None:
+    """Remember an id the server acknowledged with 201 (checked against the DB afterwards)."""
+    created_ids.append(str(item_id))
+
+
+def owner_id(environment: Environment) -> int | None:
+    """Return the user id writes are made as (--owner-id, else the owner of a listed item)."""
+    return _owner.get("id")
+
+
+def feature_available(name: str) -> bool:
+    """Say whether an optional feature answered its probe."""
+    return name not in skipped_features
+
+
+def _bucket(ms: float) -> int:
+    """Round a response time the way locust does (exact < 100 ms, then 2 significant digits)."""
+    if ms < 100:
+        return round(ms)
+    if ms < 1000:
+        return round(ms, -1)
+    return round(ms, -2)
+
+
+class Timeline:
+    """Per-second counts, failures, response-time histogram and answering colour."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[int] = Counter()
+        self.failures: Counter[int] = Counter()
+        self.times: defaultdict[int, Counter[int]] = defaultdict(Counter)
+        self.colours: defaultdict[int, Counter[str]] = defaultdict(Counter)
+
+    def add(self, response_time: float, failed: bool, colour: str | None) -> None:
+        """Count one request in the current second."""
+        sec = int(time.time())
+        self.requests[sec] += 1
+        if failed:
+            self.failures[sec] += 1
+        self.times[sec][_bucket(response_time)] += 1
+        if colour:
+            self.colours[sec][colour] += 1
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Return one JSON-ready row per second."""
+        return [
+            {
+                "t": sec,
+                "n": self.requests[sec],
+                "fail": self.failures[sec],
+                "rt": {str(k): v for k, v in sorted(self.times[sec].items())},
+                "colours": dict(self.colours[sec]),
+            }
+            for sec in sorted(self.requests)
+        ]
+
+
+timeline = Timeline()
+
+
+@events.init_command_line_parser.add_listener
+def _add_arguments(parser: Any) -> None:
+    group = parser.add_argument_group("kit gate")
+    group.add_argument("--gate", default="", help="gate name in the gates file (pass/fail hook)")
+    group.add_argument("--gates-file", default=str(DEFAULT_GATES_FILE), help="gates TOML file")
+    group.add_argument("--gate-json", default="", help="resolved gate thresholds (from rollout)")
+    group.add_argument("--verdict-file", default="", help="write the verdict JSON here")
+    group.add_argument("--ca-cert", default="", help="CA bundle to trust for https hosts")
+    group.add_argument("--owner-id", type=int, default=0, help="user id items are created for")
+
+
+def _ssl_context(environment: Environment) -> ssl.SSLContext:
+    """Build the TLS context users and probes share: verify against --ca-cert when given."""
+    ca = getattr(environment.parsed_options, "ca_cert", "") if environment.parsed_options else ""
+    return ssl.create_default_context(cafile=ca or None)
+
+
+@events.request.add_listener
+def _on_request(
+    response_time: float, exception: BaseException | None, response: Any = None, **_: Any
+) -> None:
+    colour = None
+    if response is not None and getattr(response, "headers", None) is not None:
+        colour = response.headers.get("X-App-Color")
+    timeline.add(response_time, exception is not None, colour)
+
+
+@events.test_start.add_listener
+def _probe_features(environment: Environment, **_: Any) -> None:
+    """Probe optional endpoints once, outside locust's stats, so absent ones are skipped openly."""
+    if not environment.host:
+        return
+    ctx = _ssl_context(environment)
+    _owner["id"] = _discover_owner(environment, ctx)
+    if _owner["id"] is None:
+        skipped_features["writes"] = "no item to take an owner_id from (--owner-id): no writes"
+        log.warning("no owner id: item writes are skipped")
+    for name, (method, path) in OPTIONAL_FEATURES.items():
+        req = urllib.request.Request(  # noqa: S310 - host is the locust target URL
+            environment.host.rstrip("/") + path,
+            method=method,
+            data=b"{}",
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=5, context=ctx) as resp:  # noqa: S310
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except OSError as exc:
+            status = 0
+            log.warning("probe %s %s failed: %s", method, path, exc)
+        if status in ABSENT_STATUSES:
+            skipped_features[name] = f"{method} {path} answered {status}: tasks skipped"
+            log.warning("feature %r not available (%s); its tasks are skipped", name, status)
+
+
+def _discover_owner(environment: Environment, ctx: ssl.SSLContext) -> int | None:
+    """Use --owner-id, else the owner of the newest item (the stack seeds a demo user)."""
+    opts = environment.parsed_options
+    if opts is not None and getattr(opts, "owner_id", 0):
+        return int(opts.owner_id)
+    url = (environment.host or "").rstrip("/") + "/api/v1/items?page_size=1"
+    try:
+        with urllib.request.urlopen(url, timeout=5, context=ctx) as resp:  # noqa: S310
+            items = json.loads(resp.read())
+    except (OSError, ValueError) as exc:
+        log.warning("cannot list items to find an owner: %s", exc)
+        return None
+    return int(items[0]["owner_id"]) if items else None
+
+
+def gate_config(environment: Environment) -> GateConfig | None:
+    """Return the gate named on the command line, or None for a plain locust run."""
+    opts = environment.parsed_options
+    if opts is None:
+        return None
+    if opts.gate_json:
+        return GateConfig.from_json(opts.gate_json)
+    if opts.gate:
+        return load_gates(Path(opts.gates_file))[opts.gate]
+    return None
+
+
+def measures(environment: Environment) -> Measures:
+    """Read the aggregated measures from locust's own stats objects."""
+    total = environment.stats.total
+    return Measures(
+        num_requests=total.num_requests,
+        num_failures=total.num_failures,
+        p50_ms=float(total.get_response_time_percentile(0.50) or 0),
+        p95_ms=float(total.get_response_time_percentile(0.95) or 0),
+        p99_ms=float(total.get_response_time_percentile(0.99) or 0),
+        rps=float(total.total_rps),
+    )
+
+
+@events.quitting.add_listener
+def _gate(environment: Environment, **_: Any) -> None:
+    """Set the exit code from the thresholds and write the verdict for the rollout tool."""
+    cfg = gate_config(environment)
+    if cfg is None:
+        return
+    m = measures(environment)
+    verdict = evaluate(cfg, m)
+    environment.process_exit_code = 0 if verdict.passed else 1
+    errors = [
+        {"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+        for e in environment.stats.errors.values()
+    ]
+    endpoints = [
+        {
+            "method": s.method,
+            "name": s.name,
+            "requests": s.num_requests,
+            "failures": s.num_failures,
+            "p95_ms": s.get_response_time_percentile(0.95),
+        }
+        for s in environment.stats.entries.values()
+    ]
+    payload = {
+        "gate": cfg.name,
+        "config": json.loads(cfg.to_json()),
+        "passed": verdict.passed,
+        "reasons": verdict.reasons,
+        "measures": {**m.__dict__, "fail_ratio": m.fail_ratio},
+        "errors": errors,
+        "endpoints": endpoints,
+        "skipped_features": skipped_features,
+        "created_ids": created_ids,
+        "timeline": timeline.rows(),
+    }
+    opts = environment.parsed_options
+    if opts is not None and opts.verdict_file:
+        Path(opts.verdict_file).write_text(json.dumps(payload))
+    state = "PASSED" if verdict.passed else "FAILED: " + "; ".join(verdict.reasons)
+    log.info("gate %s %s", cfg.name, state)

@@ -1,0 +1,142 @@
+"""`rollout`: blue-green deploy, switch, rollback and status for the local stack (k8s later)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from rollout.exitcodes import Exit, help_text
+from rollout.flow import Options, Rollout, RolloutFailed
+from rollout.gates import DEFAULT_GATES_FILE, GateConfigError, resolve_gates
+from rollout.release import ReleaseError, checkout_version, materialise
+from rollout.report import report_dir
+from rollout.state import RolloutLocked, StateStore
+from rollout.targets import TARGETS, get_target
+from rollout.targets.base import Release, Target, TargetError, TargetNotImplemented
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def state_dir() -> Path:
+    """Return the local state dir (.state/, or $KIT_STATE_DIR like the stack)."""
+    return Path(os.environ.get("KIT_STATE_DIR") or REPO_ROOT / ".state")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the commands and options."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="rollout", description=__doc__, epilog=help_text(), formatter_class=fmt
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--target", choices=TARGETS, default="local", help="where (default local)")
+
+    deploy = sub.add_parser(
+        "deploy", parents=[common], help="release a version through the whole gated flow",
+        description="Deploy idle colour, migrate (expand only), verify, gate, switch, verify "
+        "after the switch (switch back on failure), stop the old colour.",
+        epilog=help_text(), formatter_class=fmt,
+    )  # fmt: skip
+    deploy.add_argument("--version", help="version name (default: git short sha, -dirty if so)")
+    deploy.add_argument("--release-dir", type=Path, help="deploy this prepared source tree")
+    deploy.add_argument("--gates", type=Path, default=DEFAULT_GATES_FILE, help="gates TOML")
+    deploy.add_argument(
+        "--gate-set", action="append", default=[], metavar="GATE.KEY=VALUE",
+        help="override a gate threshold, e.g. pre_switch.max_p95_ms=400 (repeatable)",
+    )  # fmt: skip
+    deploy.add_argument("--force-migration", action="store_true", help="run contracting migrations")
+    deploy.add_argument(
+        "--stop-delay", type=float, default=10.0, help="seconds before stopping old"
+    )
+    deploy.add_argument(
+        "--background-load", action="store_true", help="steady locust load on the public route"
+    )
+    deploy.add_argument("--keep-failed", action="store_true", help="keep a failed colour running")
+    deploy.add_argument("--reports", type=Path, default=REPO_ROOT / "reports" / "rollouts")
+
+    switch = sub.add_parser("switch", parents=[common], help="send traffic to the other colour")
+    switch.add_argument("--to", choices=("blue", "green"), help="colour (default: the idle one)")
+    sub.add_parser("rollback", parents=[common], help="put the previous version back")
+    sub.add_parser("status", parents=[common], help="active colour, versions, last rollouts")
+    return parser
+
+
+def prepare_release(args: argparse.Namespace) -> Release:
+    """Pick the release: --release-dir as given, else materialise the checkout."""
+    releases = state_dir() / "releases"
+    if args.release_dir:
+        if not (args.release_dir / "app").is_dir():
+            raise ReleaseError(f"{args.release_dir} does not look like a release (no app/)")
+        version = args.version or args.release_dir.resolve().name
+        return Release(version, args.release_dir.resolve())
+    version = args.version or checkout_version(REPO_ROOT)
+    return Release(version, materialise(REPO_ROOT, releases, version))
+
+
+def deploy(args: argparse.Namespace, target: Target, store: StateStore, console: Console) -> Exit:
+    """Run the whole flow and print where its report is."""
+    gates = resolve_gates(args.gates, args.gate_set)
+    release = prepare_release(args)
+    opts = Options(
+        gates=gates, reports_base=args.reports, force_migration=args.force_migration,
+        stop_delay_s=args.stop_delay, background_load=args.background_load,
+        keep_failed=args.keep_failed,
+    )  # fmt: skip
+    outcome = Rollout(target, store, release, opts, console).run(
+        report_dir(args.reports, release.version)
+    )
+    colour = "green" if outcome.code == Exit.PROMOTED else "red"
+    console.print(f"[bold {colour}]{outcome.reason}[/] (exit {int(outcome.code)})")
+    console.print(f"report: {outcome.report_dir}/summary.txt")
+    return outcome.code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `rollout` console script."""
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=False, highlight=False)
+    store = StateStore(state_dir() / "rollout.json")
+    from rollout import ops  # after parsing: --help stays fast
+
+    try:
+        if args.command == "status" and args.target == "local":
+            try:
+                target: Target | None = get_target(args.target, REPO_ROOT)
+            except Exception as exc:  # status must work even when the stack cannot be reached
+                console.print(f"[yellow]target unavailable: {exc}[/]")
+                target = None
+            return int(ops.status(target, store, console))
+        target = get_target(args.target, REPO_ROOT)
+        if args.command == "deploy":
+            return int(deploy(args, target, store, console))
+        if args.command == "switch":
+            return int(ops.switch(target, store, console, args.to))
+        return int(ops.rollback(target, store, state_dir() / "releases", console))
+    except TargetNotImplemented as exc:
+        console.print(f"rollout: {exc}")
+        return int(Exit.USAGE)
+    except RolloutLocked as exc:
+        console.print(f"rollout: {exc}")
+        return int(Exit.LOCKED)
+    except RolloutFailed as exc:
+        console.print(f"rollout: {exc.reason}")
+        return int(exc.code)
+    except (GateConfigError, ReleaseError) as exc:
+        console.print(f"rollout: {exc}")
+        return int(Exit.USAGE)
+    except TargetError as exc:
+        console.print(f"rollout: {exc}")
+        return int(Exit.NOT_READY)
+    except KeyboardInterrupt:
+        console.print("rollout: interrupted")
+        return int(Exit.INTERRUPTED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

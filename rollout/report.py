@@ -1,0 +1,123 @@
+"""The report of a rollout: text summary, locust HTML, testinfra results and a timeline chart."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display here, and never one in CI
+import matplotlib.pyplot as plt
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Event:
+    """A moment of the rollout worth marking on the chart (deploy, gate, switch, stop...)."""
+
+    name: str
+    t: float
+
+
+def report_dir(base: Path, version: str, now: float | None = None) -> Path:
+    """Create reports/rollouts/<UTC timestamp>-<version>/ and return it."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now if now is not None else time.time()))
+    path = base / f"{stamp}-{version}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def percentile(hist: Counter[int], q: float) -> float:
+    """Return the q-quantile of a {milliseconds: count} histogram (0 when empty)."""
+    total = sum(hist.values())
+    if not total:
+        return 0.0
+    rank = max(1, round(q * total + 0.5 - 1e-9))
+    seen = 0
+    for ms in sorted(hist):
+        seen += hist[ms]
+        if seen >= rank:
+            return float(ms)
+    return float(max(hist))
+
+
+def _hist(row: Row) -> Counter[int]:
+    """Return a timeline row's response-time histogram with integer keys."""
+    return Counter({int(float(k)): v for k, v in row["rt"].items()})
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """Requests, failures and latency percentiles over a time window of a timeline."""
+
+    requests: int
+    failures: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+    def line(self, label: str) -> str:
+        """Format as one aligned summary line."""
+        return (
+            f"{label:<16} {self.requests:>8} req {self.failures:>6} failed   "
+            f"p50 {self.p50_ms:>6.0f} ms  p95 {self.p95_ms:>6.0f} ms  p99 {self.p99_ms:>6.0f} ms"
+        )
+
+
+def window(rows: Iterable[Row], start: float, end: float) -> WindowStats:
+    """Aggregate the timeline rows whose second lies in [start, end)."""
+    hist: Counter[int] = Counter()
+    n = fail = 0
+    for row in rows:
+        if start <= row["t"] < end:
+            n += row["n"]
+            fail += row["fail"]
+            hist.update(_hist(row))
+    return WindowStats(
+        n, fail, percentile(hist, 0.5), percentile(hist, 0.95), percentile(hist, 0.99)
+    )
+
+
+def chart(path: Path, series: Sequence[tuple[str, Sequence[Row]]], events: Sequence[Event]) -> Path:
+    """Draw requests/s, p95 latency and failures/s over time, events as vertical lines."""
+    fig, axes = plt.subplots(3, 1, sharex=True, figsize=(11, 7.5))
+    t0 = min(
+        [r["t"] for _, rows in series for r in rows[:1]] + [e.t for e in events] or [time.time()]
+    )
+    for label, rows in series:
+        if not rows:
+            continue
+        xs = [r["t"] - t0 for r in rows]
+        axes[0].plot(xs, [r["n"] for r in rows], label=label)
+        axes[1].plot(xs, [percentile(_hist(r), 0.95) for r in rows], label=label)
+        axes[2].plot(xs, [r["fail"] for r in rows], label=label)
+    for ax, title in zip(axes, ("requests/s", "p95 latency (ms)", "failures/s"), strict=True):
+        ax.set_ylabel(title)
+        ax.grid(alpha=0.3)
+        for i, ev in enumerate(events):
+            ax.axvline(ev.t - t0, color=f"C{(i % 6) + 3}", linestyle="--", linewidth=1)
+    for i, ev in enumerate(events):
+        axes[0].annotate(
+            ev.name, (ev.t - t0, 1.0), xycoords=("data", "axes fraction"), rotation=90,
+            fontsize=7, va="top", ha="right", color=f"C{(i % 6) + 3}",
+        )  # fmt: skip
+    if any(rows for _, rows in series):
+        axes[0].legend(loc="upper left", fontsize=8)
+    axes[2].set_xlabel("seconds since start")
+    fig.suptitle("blue-green rollout")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_summary(path: Path, lines: Sequence[str]) -> Path:
+    """Write the text summary."""
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,94 @@
+"""A tiny stand-in for the kit's API (same paths and headers) to test the locust users and gate.
+
+STUB_DELAY_MS slows every API answer; STUB_FAIL_EVERY makes every Nth request a 500.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+
+app = Flask(__name__)
+_items: dict[str, dict[str, Any]] = {"1": {"id": 1, "owner_id": 1, "title": "seed", "body": ""}}
+_lock = threading.Lock()
+_counter = itertools.count(1)
+DELAY = float(os.environ.get("STUB_DELAY_MS", "0")) / 1000
+FAIL_EVERY = int(os.environ.get("STUB_FAIL_EVERY", "0"))
+
+
+@app.before_request
+def _slow_or_fail() -> Any:
+    n = next(_counter)
+    if DELAY:
+        time.sleep(DELAY)
+    if FAIL_EVERY and n % FAIL_EVERY == 0:
+        return jsonify(error="injected"), 500
+    return None
+
+
+@app.after_request
+def _headers(resp: Response) -> Response:
+    resp.headers["X-App-Version"] = os.environ.get("APP_VERSION", "stub")
+    resp.headers["X-App-Color"] = os.environ.get("APP_COLOR", "blue")
+    resp.headers["X-Request-ID"] = uuid.uuid4().hex
+    return resp
+
+
+@app.get("/")
+def home() -> str:
+    return "<html><body>stub</body></html>"
+
+
+@app.get("/healthz")
+def healthz() -> Any:
+    return jsonify(
+        status="ok",
+        version=os.environ.get("APP_VERSION", "stub"),
+        color=os.environ.get("APP_COLOR", "blue"),
+    )
+
+
+@app.get("/api/v1/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi="3.0.3")
+
+
+@app.get("/api/v1/items")
+def list_items() -> Any:
+    with _lock:
+        return jsonify(list(reversed(_items.values()))[:20])
+
+
+@app.post("/api/v1/items")
+def create_item() -> Any:
+    body = request.get_json(silent=True) or {}
+    if not body.get("title") or body.get("owner_id") != 1:
+        return jsonify(error="title and owner_id 1 required"), 422
+    item = {"owner_id": 1, "title": body["title"], "body": body.get("body", "")}
+    with _lock:
+        item["id"] = len(_items) + 1
+        _items[str(item["id"])] = item
+    return jsonify(item), 201
+
+
+@app.route("/api/v1/items/<item_id>", methods=["GET", "PATCH"])
+def one_item(item_id: str) -> Any:
+    with _lock:
+        item = _items.get(item_id)
+    if item is None:
+        return jsonify(error="not found"), 404
+    if request.method == "PATCH":
+        item.update(request.get_json(silent=True) or {})
+    return jsonify(item)
+
+
+@app.get("/debug/ids")
+def ids() -> Any:
+    with _lock:
+        return jsonify(sorted(int(i) for i in _items))

@@ -1,0 +1,55 @@
+"""Real locust runs (one process, a few seconds) against the stub: verdict and exit code."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+from rollout.gates import GateConfig
+from rollout.loadrun import run_gate
+
+QUICK = GateConfig(
+    name="pre_switch", users=5, spawn_rate=5, duration_s=4, min_requests=30,
+    max_fail_ratio=0.0, max_p95_ms=100, max_p99_ms=200,
+)  # fmt: skip
+
+
+def test_healthy_server_passes_and_writes_are_acknowledged(healthy: str, tmp_path: Path) -> None:
+    result = run_gate(QUICK, healthy, None, tmp_path)
+    assert result.passed, result.reasons
+    assert result.exit_code == 0
+    assert result.measures["num_failures"] == 0
+    assert result.measures["num_requests"] >= 40
+    assert result.html is not None
+    assert "<html" in result.html.read_text().lower()
+    # Every 201 the users saw is on the server.
+    assert result.created_ids
+    with urllib.request.urlopen(f"{healthy}/debug/ids") as resp:  # noqa: S310 - http stub
+        on_server = {str(i) for i in json.loads(resp.read())}
+    assert set(result.created_ids) <= on_server
+    # Auth and uploads do not exist yet: skipped openly, not passed silently.
+    assert set(result.skipped_features) == {"auth", "uploads"}
+    assert sum(r["n"] for r in result.timeline) == result.measures["num_requests"]
+
+
+def test_slow_server_fails_on_latency(slow: str, tmp_path: Path) -> None:
+    result = run_gate(QUICK, slow, None, tmp_path)
+    assert not result.passed
+    assert result.exit_code == 1
+    assert any(r.startswith("p95") for r in result.reasons)
+
+
+def test_errors_fail_the_gate_and_are_named(erroring: str, tmp_path: Path) -> None:
+    result = run_gate(QUICK, erroring, None, tmp_path)
+    assert not result.passed
+    assert any(r.startswith("failure ratio") for r in result.reasons)
+    assert result.measures["num_failures"] > 0
+    assert any("status 500" in e["error"] for e in result.errors)
+
+
+def test_unreachable_host_fails(tmp_path: Path) -> None:
+    cfg = GateConfig(name="pre_switch", users=2, spawn_rate=2, duration_s=2, min_requests=1)
+    result = run_gate(cfg, "http://127.0.0.1:24109", None, tmp_path)
+    assert not result.passed
+    assert result.measures["num_requests"] == 0 or result.measures["num_failures"] > 0
