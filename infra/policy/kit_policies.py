@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
@@ -298,17 +299,31 @@ def _redis_kept(props: Props) -> Iterator[str]:
 
 
 @cache
-def is_taggable(resource_type: str) -> bool:
-    """Return True when the installed pulumi-aws resource accepts ``tags``."""
+def args_class(resource_type: str) -> type | None:
+    """Return the installed pulumi-aws Args class of a resource type token, if there is one."""
     parts = resource_type.split(":")
     if len(parts) != 3 or parts[0] != "aws" or parts[1].startswith("index"):
-        return False
+        return None
     try:
-        module = importlib.import_module(f"pulumi_aws.{parts[1].split('/')[0]}")
+        package = importlib.import_module(f"pulumi_aws.{parts[1].split('/')[0]}")
     except ImportError:
-        return False
-    args_class = getattr(module, f"{parts[2]}Args", None)
-    return args_class is not None and "tags" in inspect.signature(args_class).parameters
+        return None
+    resource_class = getattr(package, parts[2], None)
+    if resource_class is None:
+        return None
+    module = sys.modules[resource_class.__module__]
+    # pulumi-aws names it <Class>InitArgs when <Class>Args is taken by a nested input type.
+    for candidate in (f"{parts[2]}InitArgs", f"{parts[2]}Args"):
+        found = getattr(module, candidate, None)
+        if isinstance(found, type) and found.__module__ == module.__name__:
+            return found
+    return None
+
+
+def is_taggable(resource_type: str) -> bool:
+    """Return True when the installed pulumi-aws resource accepts ``tags``."""
+    found = args_class(resource_type)
+    return found is not None and "tags" in inspect.signature(found).parameters
 
 
 def _required_tags(args: ResourceValidationArgs, report: ReportViolation) -> None:

@@ -9,3 +9,8 @@ INFRA = HERE.parents[1] / "infra"
 for path in (HERE, INFRA / "policy", INFRA):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
+
+
+def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
+    """Silence pulumi-aws's import-time notices about resources the kit does not use."""
+    config.addinivalue_line("filterwarnings", r"ignore::DeprecationWarning:pulumi_aws\..*")

@@ -27,6 +27,8 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import unknown_checking_proxy
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 PROJECT = "flask-kit"
@@ -221,6 +223,11 @@ class Violation:
     message: str
 
 
+def engine_view(props: dict[str, Any]) -> dict[str, Any]:
+    """Return props as the policy analyzer hands them to rules: secrets unwrapped, proxied."""
+    return unknown_checking_proxy(deserialize_properties(props))
+
+
 def _options() -> PolicyResourceOptions:
     return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 
@@ -230,7 +237,8 @@ def validate_resource(
 ) -> list[str]:
     """Call one resource policy's validate on props; return the messages it reported."""
     messages: list[str] = []
-    args = ResourceValidationArgs(token, props, f"urn:{token}::{name}", name, _options(), None)
+    urn = f"urn:pulumi:test::{PROJECT}::{token}::{name}"
+    args = ResourceValidationArgs(token, engine_view(props), urn, name, _options(), None)
     policy.validate(args, lambda message, urn=None: messages.append(message))
     return messages
 
@@ -239,7 +247,7 @@ def validate_stack(policy: StackValidationPolicy, resources: list[Resource]) -> 
     """Call one stack policy's validate on resources' outputs; return the messages reported."""
     messages: list[str] = []
     policy_resources = [
-        PolicyResource(r.type, r.state, r.urn, r.name, _options(), None, None, [], {})
+        PolicyResource(r.type, engine_view(r.state), r.urn, r.name, _options(), None, None, [], {})
         for r in resources
     ]
     policy.validate(
@@ -265,3 +273,21 @@ def evaluate_pack(
                 for m in validate_resource(policy, r.type, r.inputs, r.name)
             ]
     return violations
+
+
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+
+
+def secret_value(value: Any) -> Any:
+    """Return the plain value of an input the SDK sent as a secret; fail if it was not secret."""
+    if not isinstance(value, dict) or value.get(SIG_KEY) != SECRET_SIG:
+        raise AssertionError(f"not sent as a secret: {value!r}")
+    return value["value"]
+
+
+def document(value: Any) -> Any:
+    """Parse a JSON policy/secret document input (unwrapping a secret if needed)."""
+    if isinstance(value, dict) and SIG_KEY in value:
+        value = value["value"]
+    return json.loads(value)

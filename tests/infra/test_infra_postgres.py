@@ -1,0 +1,86 @@
+"""Postgres component under mocks: KMS, forced TLS, backups, protection, password kept secret."""
+
+import pytest
+from infra_harness import document, run_components, secret_value
+from kit.postgres import Postgres, PostgresArgs
+from kit.settings import PostgresSettings
+
+TAGS = {"app": "flask-kit", "environment": "prod", "managed-by": "pulumi"}
+
+
+def _postgres(protected: bool, settings: PostgresSettings | None = None):
+    args = PostgresArgs(
+        settings=settings or PostgresSettings(),
+        subnet_ids=["subnet-a", "subnet-b"],
+        security_group_id="sg-postgres",
+        deletion_protection=protected,
+        secret_recovery_days=30,
+        tags=TAGS,
+    )
+    return run_components(lambda: Postgres("pg", args))
+
+
+@pytest.fixture(scope="module")
+def protected():
+    return _postgres(True, PostgresSettings(multi_az=True, backup_retention_days=30))
+
+
+def test_storage_and_insights_use_the_components_kms_key(protected) -> None:
+    db = protected.one("aws:rds/instance:Instance").inputs
+    key = protected.one("aws:kms/key:Key")
+    assert key.inputs["enableKeyRotation"] is True
+    assert db["storageEncrypted"] is True
+    assert db["kmsKeyId"] == key.state["arn"]
+    assert db["performanceInsightsEnabled"] is True
+    assert db["performanceInsightsKmsKeyId"] == key.state["arn"]
+    assert db["engine"] == "postgres"
+    assert db["storageType"] == "gp3"
+    assert db["publiclyAccessible"] is False
+    assert db["vpcSecurityGroupIds"] == ["sg-postgres"]
+
+
+def test_parameter_group_forces_tls(protected) -> None:
+    group = protected.one("aws:rds/parameterGroup:ParameterGroup")
+    params = {p["name"]: p["value"] for p in group.inputs["parameters"]}
+    assert group.inputs["family"] == "postgres17"
+    assert params["rds.force_ssl"] == "1"
+    assert params["ssl_min_protocol_version"] == "TLSv1.2"
+    db = protected.one("aws:rds/instance:Instance").inputs
+    assert db["parameterGroupName"] == group.state["name"]
+
+
+def test_protected_database_keeps_backups_and_a_final_snapshot(protected) -> None:
+    db = protected.one("aws:rds/instance:Instance").inputs
+    assert db["deletionProtection"] is True
+    assert db["skipFinalSnapshot"] is False
+    assert db["finalSnapshotIdentifier"] == "pg-final"
+    assert db["deleteAutomatedBackups"] is False
+    assert db["multiAz"] is True
+    assert db["backupRetentionPeriod"] == 30.0
+
+
+def test_unprotected_database_can_be_destroyed_cleanly() -> None:
+    db = _postgres(False).one("aws:rds/instance:Instance").inputs
+    assert db["deletionProtection"] is False
+    assert db["skipFinalSnapshot"] is True
+    assert "finalSnapshotIdentifier" not in db
+    assert db["multiAz"] is False
+
+
+def test_password_is_generated_secret_and_stored_in_secrets_manager(protected) -> None:
+    password = protected.one("random:index/randomPassword:RandomPassword")
+    assert password.inputs["length"] == 32.0
+    assert password.inputs["special"] is False
+    db = protected.one("aws:rds/instance:Instance").inputs
+    assert secret_value(db["password"]) == password.state["result"]
+    secret = protected.one("aws:secretsmanager/secret:Secret")
+    assert secret.inputs["kmsKeyId"] == protected.one("aws:kms/key:Key").state["arn"]
+    assert secret.inputs["recoveryWindowInDays"] == 30.0
+    version = protected.one("aws:secretsmanager/secretVersion:SecretVersion").inputs
+    assert version["secretId"] == f"{secret.name}-id"
+    stored = document(secret_value(version["secretString"]))
+    assert stored["password"] == password.state["result"]
+    assert stored["url"] == (
+        f"postgresql+psycopg://app:{password.state['result']}@{stored['host']}:5432/app"
+        "?sslmode=require"
+    )
