@@ -62,6 +62,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     APP_ENV=production \
     GUNICORN_BIND=0.0.0.0:8000 \
+    GUNICORN_WORKER_TMP_DIR=/dev/shm \
     FLASK_APP=app.wsgi
 USER 10001:10001
 EXPOSE 8000

@@ -1,0 +1,110 @@
+"""Fixtures for the image tests: a Docker daemon, the built image and a running container."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import testinfra
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from docker_harness import (
+    APP_PORT,
+    IMAGE,
+    ROOT,
+    Container,
+    build_image,
+    inspect,
+    start_daemon,
+    stop_daemon,
+)
+
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+REPORT = ROOT / "reports" / "docker-image.txt"
+_summary: list[str] = []
+
+
+def _marker_ca(common_name: str) -> str:
+    """Return a throwaway self-signed CA certificate in PEM, named so it can be searched for."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.fixture(scope="session")
+def extra_ca_pem() -> str:
+    """Return the PEM of the marker CA passed to the build as the extra CA secret."""
+    return _marker_ca("flask-kit image test extra CA")
+
+
+@pytest.fixture(scope="session")
+def docker_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Point the docker CLI at a daemon, starting a private one (and stopping it after)."""
+    host, started = start_daemon()
+    previous = os.environ.get("DOCKER_HOST")
+    os.environ["DOCKER_HOST"] = host
+    yield host
+    if previous is None:
+        os.environ.pop("DOCKER_HOST", None)
+    else:
+        os.environ["DOCKER_HOST"] = previous
+    if started:
+        stop_daemon()
+
+
+@pytest.fixture(scope="session")
+def image(docker_host: str, extra_ca_pem: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Build the image as `make image` does (with the host CA bundle plus the marker CA)."""
+    workdir = tmp_path_factory.mktemp("image")
+    bundle = workdir / "extra-ca.pem"
+    host_bundle = HOST_CA_BUNDLE.read_text() if HOST_CA_BUNDLE.exists() else ""
+    bundle.write_text(host_bundle + extra_ca_pem)
+    seconds = build_image(bundle, ROOT / "reports" / "docker-image-build.log")
+    size = inspect(IMAGE, "image")["Size"]
+    _summary.append(f"image {IMAGE}: {size / 1e6:.0f} MB ({size} bytes), built in {seconds:.1f} s")
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(_summary[-1] + "\n")
+    return IMAGE
+
+
+@pytest.fixture(scope="module")
+def container(image: str) -> Iterator[Container]:
+    """Run one production-like container for the module's checks."""
+    running = Container(f"kit-image-test-{os.getpid()}", APP_PORT).start()
+    yield running
+    running.remove()
+
+
+@pytest.fixture(scope="module")
+def host(container: Container) -> testinfra.host.Host:
+    """Return the testinfra host for the running container."""
+    return testinfra.get_host(f"docker://{container.name}")
+
+
+@pytest.fixture(scope="module")
+def root_host(container: Container) -> testinfra.host.Host:
+    """Return a testinfra host that runs commands as root (still without capabilities)."""
+    return testinfra.get_host(f"docker://root@{container.name}")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the image size (and build time) measured in this run."""
+    for line in _summary:
+        terminalreporter.write_line(line)
