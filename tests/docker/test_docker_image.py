@@ -65,11 +65,14 @@ def test_python_has_no_pip(host: Host) -> None:
     assert host.run("python3 -m ensurepip --help").rc != 0
 
 
+FORBIDDEN_NAMES = (".git", ".env", "*.env", "tests", "id_rsa", "*.key", "uv.lock", "pyproject.toml")
+
+
 def test_no_git_tests_or_secret_files(root_host: Host) -> None:
+    names = " -o ".join(f"-name '{name}'" for name in FORBIDDEN_NAMES)
+    # apt's partial-download directory belongs to _apt and is empty: not worth a capability.
     found = root_host.check_output(
-        # apt's partial-download directory belongs to _apt and is empty: not worth a capability.
-        "find / -xdev -path /var/cache/apt/archives/partial -prune -o "
-        "\\( -name .git -o -name .env -o -name '*.env' -o -name tests -o -name id_rsa -o -name '*.key' -o -name uv.lock -o -name pyproject.toml \\) "
+        f"find / -xdev -path /var/cache/apt/archives/partial -prune -o \\( {names} \\) "
         "-not -path '/usr/lib/python3*' -not -path '/opt/venv/*' -print"
     )
     assert found == ""
