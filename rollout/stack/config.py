@@ -11,8 +11,8 @@ from rollout.stack.errors import StackError
 
 COLOURS = ("blue", "green")
 HOST = "127.0.0.1"
-# SeaweedFS needs a port per component: s3, master, volume, filer and their gRPC ports.
-S3_PORT_SPAN = 8
+# SeaweedFS needs a port per component: s3, master, volume, filer, admin and their gRPC ports.
+S3_PORT_SPAN = 10
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ S3_PARTS = (
     "volume grpc",
     "filer grpc",
     "s3 grpc",
+    "admin",
+    "admin grpc",
 )
 assert len(S3_PARTS) == S3_PORT_SPAN
 

@@ -1,0 +1,467 @@
+"""LocalStack: the whole kit as supervised processes on 127.0.0.1 (see docs in nginx/README.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import stat
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from rollout.stack import services
+from rollout.stack.certs import ensure_certificates
+from rollout.stack.colours import Release, read_release, write_release
+from rollout.stack.config import (
+    COLOURS,
+    HOST,
+    S3_PORT_SPAN,
+    StackConfig,
+    check_colour,
+    other_colour,
+)
+from rollout.stack.credentials import Credentials
+from rollout.stack.errors import StackError
+from rollout.stack.nginx import (
+    Listeners,
+    Nginx,
+    Route,
+    prepare_prefix,
+    read_colour,
+    switch_upstreams,
+)
+from rollout.stack.proc import run
+from rollout.stack.releases import release_from_worktree, worktree_version
+from rollout.stack.status import ColourStatus, ProcessStatus, StackStatus
+from rollout.stack.supervisor import RUNNING, Program, Supervisor
+from rollout.stack.sysdeps import ensure_system_packages, venv_bin
+
+SERVICES = ("postgres", "redis", "s3")
+HEALTH_TIMEOUT = 60.0
+
+
+class LocalStack:
+    """Start, inspect, switch and stop the local stack of one StackConfig."""
+
+    def __init__(self, config: StackConfig, echo: Callable[[str], None] | None = None) -> None:
+        self.config = config
+        self.state = config.state_dir
+        self.supervisor = Supervisor(self.state, config.repo_root)
+        self.templates = config.repo_root / "nginx" / "templates"
+        self.nginx = Nginx(prefix=self.state / "nginx", conf=self.state / "nginx/conf/nginx.conf")
+        self._echo = echo or (lambda _message: None)
+
+    # -- addresses ---------------------------------------------------------------------------
+    @property
+    def public_url(self) -> str:
+        """Return the public HTTPS URL (routes to the active colour)."""
+        return f"https://{HOST}:{self.config.https_port}"
+
+    @property
+    def preview_url(self) -> str:
+        """Return the preview HTTPS URL (routes to the idle colour)."""
+        return f"https://{HOST}:{self.config.preview_port}"
+
+    @property
+    def ca_cert_path(self) -> Path:
+        """Return the local CA certificate clients must trust."""
+        return self.state / "tls" / "ca.pem"
+
+    @property
+    def nginx_conf_paths(self) -> list[Path]:
+        """Return the rendered Nginx config files."""
+        return sorted((self.state / "nginx" / "conf").rglob("*.conf"))
+
+    def colour_port(self, colour: str) -> int:
+        """Return the loopback port of colour's gunicorn."""
+        return self.config.colour_port(colour)
+
+    def colour_url(self, colour: str) -> str:
+        """Return colour's direct URL (bypassing Nginx)."""
+        return f"http://{HOST}:{self.colour_port(colour)}"
+
+    @property
+    def credentials(self) -> Credentials:
+        """Return the stack's generated credentials (created on first use)."""
+        return Credentials.load_or_create(self.state / "credentials.json")
+
+    def app_env(self) -> dict[str, str]:
+        """Return the environment app processes get (services, secrets, gunicorn sizing)."""
+        c, cfg = self.credentials, self.config
+        return {
+            "APP_ENV": "production",
+            "SECRET_KEY": c.secret_key,
+            "DATABASE_URL": (
+                f"postgresql://{services.APP_ROLE}:{c.postgres_app_password}"
+                f"@{HOST}:{cfg.postgres_port}/{services.APP_DB}"
+            ),
+            "REDIS_URL": f"redis://:{c.redis_password}@{HOST}:{cfg.redis_port}/0",
+            "S3_ENDPOINT_URL": f"http://{HOST}:{cfg.s3_port}",
+            "S3_BUCKET": cfg.bucket,
+            "S3_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": c.s3_app_key,
+            "AWS_SECRET_ACCESS_KEY": c.s3_app_secret,
+            "FORWARDED_ALLOW_IPS": HOST,
+            "GUNICORN_WORKERS": str(cfg.gunicorn_workers),
+            "GUNICORN_THREADS": str(cfg.gunicorn_threads),
+            "LOG_LEVEL": "INFO",
+        }
+
+    # -- up / down -----------------------------------------------------------------------------
+    def up(self) -> None:
+        """Start everything that is not running yet; safe to repeat."""
+        ensure_system_packages(self.config.repo_root)
+        self._prepare_state_dir()
+        creds = self.credentials
+        ensure_certificates(self.state / "tls")
+        self._write_app_env()
+        blue = read_release(self.state, "blue") or self._initial_release()
+        active = self._current_active()
+        self._render_nginx(active)
+        services.init_postgres(self.config, creds)
+        programs = self._programs()
+        self.supervisor.render(programs)
+        self._check_ports([p.name for p in programs])
+        self.supervisor.ensure_running()
+        for name in SERVICES:
+            self._echo(f"starting {name}")
+            self.supervisor.start(name)
+        services.create_app_database(self.config, creds)
+        services.wait_redis(self.config, creds)
+        services.create_bucket(self.config, creds)
+        active_release = read_release(self.state, active) or blue
+        self._migrate_once(active_release)
+        if not self._running(f"app-{active}"):
+            self._echo(f"starting app-{active} ({active_release.version})")
+            self._start_colour(active, active_release)
+        if any(p.name == "worker" for p in programs):
+            self.supervisor.start("worker")
+        else:
+            self._echo("no app.worker module in the release: worker not started")
+        self._start_nginx()
+        self._echo(f"up: {self.public_url} (active {active}), preview {self.preview_url}")
+
+    def down(self) -> None:
+        """Stop every program (Nginx first, then the app, then services) and supervisord."""
+        infos = self.supervisor.all_info()
+        if not infos:
+            self._echo("local stack is not running")
+            return
+        pids = [i["pid"] for i in infos if i["pid"]]
+        names = {i["name"] for i in infos}
+        for group in (["nginx"], ["app-blue", "app-green", "worker"], list(SERVICES)):
+            present = [n for n in group if n in names]
+            if present:
+                self._echo(f"stopping {', '.join(present)}")
+                self.supervisor.stop(present, timeout=60)
+        self.supervisor.shutdown()
+        left = [pid for pid in pids if _alive(pid)]
+        if left:
+            raise StackError(f"processes still running after down: {left}")
+        self._echo("down: nothing left running")
+
+    # -- colours -------------------------------------------------------------------------------
+    def start_colour(self, colour: str, release_dir: Path, version: str) -> None:
+        """(Re)start colour's gunicorn on release_dir as version; return once it is healthy."""
+        check_colour(colour)
+        if not (release_dir / "app" / "wsgi.py").exists():
+            raise StackError(f"{release_dir} is not a release (no app/wsgi.py)")
+        if not self.supervisor.is_running():
+            raise StackError("the local stack is not up (run `make up`)")
+        if self._running(f"app-{colour}") and self._receives_traffic(colour):
+            raise StackError(f"{colour} is the active colour: start the idle one instead")
+        self._start_colour(colour, Release(release_dir.resolve(), version))
+
+    def stop_colour(self, colour: str, timeout: float = 30) -> None:
+        """Stop colour gracefully (SIGTERM drains in-flight requests) and wait for it to exit."""
+        check_colour(colour)
+        if self._running(f"app-{colour}") and self._receives_traffic(colour):
+            # gunicorn closes its socket on SIGTERM: queued public requests would be reset.
+            raise StackError(f"{colour} is the active colour: route away from it first")
+        self.supervisor.stop([f"app-{colour}"], timeout=timeout)
+
+    def route(self, active: str) -> None:
+        """Point public traffic at active and preview at the other colour, and confirm it."""
+        check_colour(active)
+        if not self._running("nginx"):
+            raise StackError("nginx is not running (run `make up`)")
+        self._check_health(active, read_release(self.state, active))
+        switch_upstreams(
+            self.nginx,
+            self.templates,
+            self.state / "nginx" / "run" / "nginx.pid",
+            self._route(active),
+            self._route(other_colour(active)),
+            self._answering_colour,
+        )
+        self._echo(f"routed: public -> {active}, preview -> {other_colour(active)}")
+
+    def active_colour(self) -> str:
+        """Return the colour the public upstream include names."""
+        include = self.state / "nginx" / "conf" / "upstream" / "active.conf"
+        if not include.exists():
+            raise StackError(f"no upstream include at {include}: run `make up`")
+        return read_colour(include)
+
+    def migrate(self, release_dir: Path) -> None:
+        """Run `flask db upgrade` from release_dir against the stack's database."""
+        env = self.app_env() | {
+            "FLASK_APP": "app.wsgi",
+            "PYTHONPATH": str(release_dir),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        }
+        run([str(venv_bin("flask")), "db", "upgrade"], env=env, cwd=release_dir, timeout=300)
+
+    def status(self) -> StackStatus:
+        """Report programs, the active colour and each colour's release."""
+        infos = self.supervisor.all_info()
+        procs = [ProcessStatus(i["name"], i["pid"] or None, i["statename"]) for i in infos]
+        states = {p.name: p.state for p in procs}
+        try:
+            active: str | None = self.active_colour()
+        except StackError:
+            active = None
+        colours = {}
+        for colour in COLOURS:
+            release = read_release(self.state, colour)
+            routes = "" if active is None else ("public" if colour == active else "preview")
+            colours[colour] = ColourStatus(
+                colour,
+                self.colour_port(colour),
+                states.get(f"app-{colour}", "STOPPED"),
+                release.version if release else None,
+                str(release.release_dir) if release else None,
+                routes,
+            )
+        urls = {"public": self.public_url, "preview": self.preview_url} if procs else {}
+        return StackStatus(procs, active, colours, urls)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _prepare_state_dir(self) -> None:
+        """Create the state dir, traversable by the postgres user and Nginx workers (nobody)."""
+        self.state.mkdir(parents=True, exist_ok=True)
+        self.state.chmod(0o755)
+        for parent in [self.state, *self.state.parents]:
+            if not parent.stat().st_mode & stat.S_IXOTH:
+                raise StackError(
+                    f"{parent} is not traversable by other users (postgres, nginx workers): "
+                    f"chmod o+x {parent} or set KIT_STATE_DIR elsewhere"
+                )
+
+    def _write_app_env(self) -> None:
+        """Store the app environment for the launcher (0600: it holds secrets)."""
+        binds = {f"KIT_{c.upper()}_BIND": f"{HOST}:{self.colour_port(c)}" for c in COLOURS}
+        path = self.state / "app-env.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(self.app_env() | binds, handle, indent=2)
+
+    def _initial_release(self) -> Release:
+        """Make blue's first release from the working tree."""
+        version = worktree_version(self.config.repo_root)
+        self._echo(f"making release {version} from the working tree")
+        path = release_from_worktree(self.config.repo_root, self.state / "releases", version)
+        release = Release(path, version)
+        write_release(self.state, "blue", release)
+        return release
+
+    def _current_active(self) -> str:
+        """Return the active colour, blue on a fresh state dir."""
+        try:
+            return self.active_colour()
+        except StackError:
+            return "blue"
+
+    def _route(self, colour: str) -> Route:
+        """Return colour's upstream target (its release's app dir for static files)."""
+        release = read_release(self.state, colour) or read_release(self.state, "blue")
+        app_root = release.release_dir / "app" if release else self.state / "releases"
+        return Route(colour, self.colour_port(colour), app_root)
+
+    def _render_nginx(self, active: str) -> None:
+        """Render the whole Nginx config, keeping the current routing."""
+        tls = self.state / "tls"
+        listeners = Listeners(
+            self.state / "nginx",
+            self.config.http_port,
+            self.config.https_port,
+            self.config.preview_port,
+            tls / "server.pem",
+            tls / "server.key",
+            self.config.hsts_max_age,
+        )
+        prepare_prefix(
+            self.templates, listeners, self._route(active), self._route(other_colour(active))
+        )
+
+    def _programs(self) -> list[Program]:
+        """Return every supervised program; the worker only if the release has app.worker."""
+        cfg, creds, py = self.config, self.credentials, sys.executable
+        launch = [py, "-m", "rollout.stack.launch", str(self.state)]
+        programs = [
+            services.postgres_program(cfg),
+            services.redis_program(cfg, creds),
+            services.s3_program(cfg, creds),
+        ]
+        for colour in COLOURS:
+            programs.append(
+                Program(
+                    f"app-{colour}",
+                    [*launch, "colour", colour],
+                    cfg.repo_root,
+                    priority=50,
+                    stopwaitsecs=40,
+                    startsecs=1,
+                )
+            )
+        release = read_release(self.state, self._current_active())
+        if release and _has_module(release.release_dir, "app", "worker"):
+            programs.append(
+                Program("worker", [*launch, "worker"], cfg.repo_root, priority=60, stopwaitsecs=40)
+            )
+        nginx_cmd = self.nginx.command("-g", "daemon off;")
+        programs.append(
+            Program(
+                "nginx",
+                nginx_cmd,
+                self.state / "nginx",
+                priority=90,
+                stopsignal="QUIT",
+                stopwaitsecs=30,
+            )
+        )
+        return programs
+
+    def _ports_of(self, name: str) -> list[tuple[int, str]]:
+        """Return the ports a program listens on, with names for messages."""
+        cfg = self.config
+        return {
+            "postgres": [(cfg.postgres_port, "postgres")],
+            "redis": [(cfg.redis_port, "redis")],
+            "s3": [(cfg.s3_port + i, "s3") for i in range(S3_PORT_SPAN)],
+            "app-blue": [(cfg.blue_port, "app-blue")],
+            "app-green": [(cfg.green_port, "app-green")],
+            "nginx": [
+                (cfg.http_port, "nginx http"),
+                (cfg.https_port, "nginx https"),
+                (cfg.preview_port, "nginx preview"),
+            ],
+        }.get(name, [])
+
+    def _check_ports(self, names: list[str]) -> None:
+        """Fail with one clear line when a port of a not-yet-running program is taken."""
+        for name in names:
+            if self.supervisor.is_running() and self._running(name):
+                continue
+            for port, what in self._ports_of(name):
+                if not _port_free(port):
+                    raise StackError(f"port {port} ({what}) on {HOST} is already taken")
+
+    def _running(self, name: str) -> bool:
+        """Tell whether supervisor runs program name."""
+        return any(
+            i["name"] == name and i["statename"] == RUNNING for i in self.supervisor.all_info()
+        )
+
+    def _receives_traffic(self, colour: str) -> bool:
+        """Tell whether public traffic can reach colour (Nginx up and routing to it)."""
+        return self._running("nginx") and self._current_active() == colour
+
+    def _start_colour(self, colour: str, release: Release) -> None:
+        """Record colour's release, (re)start its program and wait for its /healthz."""
+        name = f"app-{colour}"
+        if self._running(name):
+            self.supervisor.stop([name], timeout=60)
+        self._check_ports([name])
+        write_release(self.state, colour, release)
+        self.supervisor.start(name)
+        self._check_health(colour, release, wait=HEALTH_TIMEOUT)
+
+    def _check_health(self, colour: str, release: Release | None, wait: float = 0) -> None:
+        """Require colour's /healthz to answer with its release's version (waiting up to wait)."""
+        expected = release.version if release else None
+        deadline = time.monotonic() + wait
+        last = "no answer"
+        while True:
+            try:
+                body = requests.get(f"{self.colour_url(colour)}/healthz", timeout=2).json()
+                if body.get("color") == colour and body.get("version") == expected:
+                    return
+                last = f"answered {body}"
+            except (requests.RequestException, ValueError) as exc:
+                last = str(exc)
+            if time.monotonic() >= deadline:
+                tail = self.supervisor.tail(f"app-{colour}")
+                raise StackError(f"{colour} not healthy as {expected} ({last}); log: {tail}")
+            time.sleep(0.2)
+
+    def _answering_colour(self) -> str:
+        """Ask through Nginx which colour answers the public URL."""
+        try:
+            resp = requests.get(
+                f"{self.public_url}/healthz", verify=str(self.ca_cert_path), timeout=5
+            )
+        except requests.RequestException as exc:
+            raise StackError(f"no answer through nginx: {exc}") from exc
+        return resp.headers.get("X-App-Color", f"HTTP {resp.status_code}")
+
+    def _migrate_once(self, release: Release) -> None:
+        """Migrate for a release once (a marker per version); later ups skip it."""
+        marker = self.state / "migrations" / f"{release.version}.done"
+        if marker.exists():
+            return
+        self._echo(f"migrating the database for {release.version}")
+        self.migrate(release.release_dir)
+        marker.parent.mkdir(exist_ok=True)
+        marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S%z\n"))
+
+    def _start_nginx(self) -> None:
+        """Start Nginx, or reload it gracefully when it already runs; check it answers."""
+        self.nginx.test()
+        if self._running("nginx"):
+            self.nginx.reload(self.state / "nginx" / "run" / "nginx.pid")
+        else:
+            self.supervisor.start("nginx")
+        deadline = time.monotonic() + 15
+        while (answer := _try(self._answering_colour)) != self._current_active():
+            if time.monotonic() > deadline:
+                raise StackError(f"nginx does not route to the active colour: {answer}")
+            time.sleep(0.2)
+
+
+def _try(call: Callable[[], str]) -> str:
+    """Return call() or the StackError's message."""
+    try:
+        return call()
+    except StackError as exc:
+        return str(exc)
+
+
+def _port_free(port: int) -> bool:
+    """Tell whether nothing listens on (or holds) 127.0.0.1:port."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _alive(pid: int) -> bool:
+    """Tell whether pid exists."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, 0)
+        return True
+    return False
+
+
+def _has_module(root: Path, *parts: str) -> bool:
+    """Tell whether root holds module a.b as a file or a package."""
+    base = root.joinpath(*parts)
+    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()

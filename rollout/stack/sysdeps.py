@@ -1,0 +1,49 @@
+"""Check the system programs the stack runs; install them when root, else name them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from rollout.stack.errors import StackError
+from rollout.stack.proc import run
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# program -> Debian package providing it
+PROGRAMS = {
+    "nginx": "nginx",
+    "redis-server": "redis-server",
+    str(PG_BIN / "postgres"): "postgresql",
+    str(PG_BIN / "initdb"): "postgresql",
+}
+
+
+def venv_bin(name: str) -> Path:
+    """Return a program installed in the running virtualenv (gunicorn, weed, supervisord)."""
+    path = Path(sys.executable).with_name(name)
+    if not path.exists():
+        raise StackError(f"{name} is not in {path.parent}: run `make install`")
+    return path
+
+
+def missing_packages() -> list[str]:
+    """Return the Debian packages whose programs are missing."""
+    return sorted({pkg for prog, pkg in PROGRAMS.items() if shutil.which(prog) is None})
+
+
+def ensure_system_packages(repo_root: Path) -> None:
+    """Install missing packages with scripts/install-system-deps.sh as root, else fail clearly."""
+    missing = missing_packages()
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise StackError(
+            f"missing system packages: {' '.join(missing)} "
+            f"(run: sudo bash scripts/install-system-deps.sh)"
+        )
+    run(["bash", str(repo_root / "scripts" / "install-system-deps.sh")], timeout=1800)
+    still = missing_packages()
+    if still:
+        raise StackError(f"system packages still missing after install: {' '.join(still)}")
