@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
+from app.api.blueprint import Blueprint
 from app.api.content_type import require_json_body
 from app.models import Item
 from app.schemas.items import ItemCreateSchema, ItemQuerySchema, ItemSchema, ItemUpdateSchema

@@ -156,3 +156,8 @@ def test_browsers_get_an_html_error_page_outside_the_api(client: FlaskClient) ->
 def test_api_paths_answer_json_even_to_browsers(client: FlaskClient) -> None:
     response = client.get("/api/v1/items/999", headers={"Accept": "text/html"})
     assert response.mimetype == "application/json"
+
+
+def test_400_json_nested_too_deeply(client: FlaskClient) -> None:
+    response = client.post(URL, data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert_error(response, 400, "bad_request")
