@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, String
+from flask_login import UserMixin
+from sqlalchemy import Boolean, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin
+from app.models.types import UTCDateTime
 
 if TYPE_CHECKING:
     from app.models.item import Item
 
 
-class User(TimestampMixin, Base):
+class User(UserMixin, TimestampMixin, Base):
     """A person who owns items."""
 
     __tablename__ = "users"
@@ -24,8 +27,19 @@ class User(TimestampMixin, Base):
     # Set for people who can sign in; the auth issue builds on this column.
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Added by 0002_auth: sign-in state and the preferred UI language (None: Accept-Language).
+    is_active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     items: Mapped[list[Item]] = relationship(back_populates="owner", passive_deletes=True)
+
+    @property
+    def role(self) -> str:
+        """Return the user's role name: "admin" or "user"."""
+        return "admin" if self.is_admin else "user"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
