@@ -92,14 +92,14 @@ class StackConfig:
 
 
 S3_PARTS = (
-    "s3",
+    "api",
     "master",
     "volume",
     "filer",
     "master grpc",
     "volume grpc",
     "filer grpc",
-    "s3 grpc",
+    "api grpc",
     "admin",
     "admin grpc",
 )

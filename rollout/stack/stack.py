@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -20,7 +19,6 @@ from rollout.stack.colours import Release, read_release, write_release
 from rollout.stack.config import (
     COLOURS,
     HOST,
-    S3_PORT_SPAN,
     StackConfig,
     check_colour,
     other_colour,
@@ -38,7 +36,7 @@ from rollout.stack.nginx import (
 from rollout.stack.proc import run
 from rollout.stack.releases import release_from_worktree, worktree_version
 from rollout.stack.status import ColourStatus, ProcessStatus, StackStatus
-from rollout.stack.supervisor import RUNNING, Program, Supervisor
+from rollout.stack.supervisor import RUNNING, Program, Supervisor, alive
 from rollout.stack.sysdeps import ensure_system_packages, venv_bin
 
 SERVICES = ("postgres", "redis", "s3")
@@ -123,10 +121,10 @@ class LocalStack:
         blue = read_release(self.state, "blue") or self._initial_release()
         active = self._current_active()
         self._render_nginx(active)
-        services.init_postgres(self.config, creds)
         programs = self._programs()
-        self.supervisor.render(programs)
         self._check_ports([p.name for p in programs])
+        services.init_postgres(self.config, creds)
+        self.supervisor.render(programs)
         self.supervisor.ensure_running()
         for name in SERVICES:
             self._echo(f"starting {name}")
@@ -160,7 +158,7 @@ class LocalStack:
                 self._echo(f"stopping {', '.join(present)}")
                 self.supervisor.stop(present, timeout=60)
         self.supervisor.shutdown()
-        left = [pid for pid in pids if _alive(pid)]
+        left = [pid for pid in pids if alive(pid)]
         if left:
             raise StackError(f"processes still running after down: {left}")
         self._echo("down: nothing left running")
@@ -338,20 +336,13 @@ class LocalStack:
         return programs
 
     def _ports_of(self, name: str) -> list[tuple[int, str]]:
-        """Return the ports a program listens on, with names for messages."""
-        cfg = self.config
-        return {
-            "postgres": [(cfg.postgres_port, "postgres")],
-            "redis": [(cfg.redis_port, "redis")],
-            "s3": [(cfg.s3_port + i, "s3") for i in range(S3_PORT_SPAN)],
-            "app-blue": [(cfg.blue_port, "app-blue")],
-            "app-green": [(cfg.green_port, "app-green")],
-            "nginx": [
-                (cfg.http_port, "nginx http"),
-                (cfg.https_port, "nginx https"),
-                (cfg.preview_port, "nginx preview"),
-            ],
-        }.get(name, [])
+        """Return the ports program name listens on, each with a name for messages."""
+        prefix = {"s3": "s3", "nginx": "nginx"}.get(name, name)
+        return [
+            (port, what)
+            for what, port in self.config.ports().items()
+            if what == name or what.startswith(f"{prefix} ")
+        ]
 
     def _check_ports(self, names: list[str]) -> None:
         """Fail with one clear line when a port of a not-yet-running program is taken."""
@@ -451,14 +442,6 @@ def _port_free(port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def _alive(pid: int) -> bool:
-    """Tell whether pid exists."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, 0)
-        return True
-    return False
 
 
 def _has_module(root: Path, *parts: str) -> bool:

@@ -185,7 +185,7 @@ serverurl=unix://{_escape(str(self.socket))}
         pid = int(self.pid_file.read_text().strip())
         self.proxy().supervisor.shutdown()
         deadline = time.monotonic() + timeout
-        while _alive(pid):
+        while alive(pid):
             if time.monotonic() > deadline:
                 raise StackError(f"supervisord (pid {pid}) did not exit in {timeout:.0f}s")
             time.sleep(0.1)
@@ -199,7 +199,7 @@ serverurl=unix://{_escape(str(self.socket))}
         return f"{text[-width:] or '(empty)'} [{path}]"
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Tell whether pid still exists (and is not a zombie)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
