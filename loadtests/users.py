@@ -19,6 +19,11 @@ from locust.env import Environment
 from loadtests.gate import feature_available, owner_id, record_created
 
 
+def _trusting(ca: str, cafile: str | None = None, **_: Any) -> gevent.ssl.SSLContext:
+    """Build a verifying TLS context for the stack's CA (geventhttpclient passes its own cafile)."""
+    return gevent.ssl.create_default_context(cafile=ca)
+
+
 class KitUser(FastHttpUser):
     """Base user: verifies TLS against --ca-cert when given and checks the kit headers."""
 
@@ -32,13 +37,14 @@ class KitUser(FastHttpUser):
         if ca:
             # Trust the stack's own CA instead of locust's default of not verifying at all.
             self.insecure = False
-            self.ssl_context_factory = functools.partial(
-                gevent.ssl.create_default_context, cafile=ca
-            )
+            self.ssl_context_factory = functools.partial(_trusting, ca)
         super().__init__(environment)
 
     def check(self, resp: Any, expected: int, want_json: bool = False) -> Any:
         """Fail the response unless it has the status, the version header and (optionally) JSON."""
+        if resp.status_code == 0:
+            resp.failure(f"connection error: {resp.error!r}")
+            return None
         if resp.status_code != expected:
             resp.failure(f"status {resp.status_code}, expected {expected}")
             return None

@@ -99,10 +99,10 @@ class LocustRun:
         return self._result(code)
 
     def stop(self, timeout: float = 30) -> LoadResult:
-        """Ask locust to quit now (SIGTERM runs its quitting hooks) and read its verdict."""
+        """Ask locust to quit now (SIGINT: HTML report, then quitting hooks); read its verdict."""
         assert self.proc is not None
         if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
+            os.kill(self.proc.pid, signal.SIGINT)
         try:
             code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -104,9 +104,9 @@ class LocalTarget:
     def status(self) -> TargetStatus:
         """Translate the stack's status into the target status."""
         st = self._call("status", self.stack.status)
-        colours = getattr(st, "colours", {}) or {}
+        colours = st.colours
         return TargetStatus(
-            active=getattr(st, "active", None),
+            active=st.active_colour,
             colours={
                 str(k): {a: str(b) for a, b in _as_dict(v).items()} for k, v in colours.items()
             },
