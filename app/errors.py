@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 import redis
@@ -55,8 +56,6 @@ def error_response(
 
 def _reason_code(status: int) -> str:
     """Turn an HTTP reason phrase into a snake_case code."""
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
     except ValueError:

@@ -1,4 +1,4 @@
-"""flask-smorest Blueprint whose argument parser survives hostile JSON."""
+"""flask-smorest classes adapted to the kit: safe JSON parsing, our error shape."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 import flask_smorest
 from webargs.flaskparser import FlaskParser
+
+from app.schemas.errors import ErrorSchema
 
 
 class SafeJsonParser(FlaskParser):
@@ -25,3 +27,9 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     """The API's blueprint class: every resource module declares one of these."""
 
     ARGUMENTS_PARSER = SafeJsonParser()
+
+
+class Api(flask_smorest.Api):  # type: ignore[misc]
+    """flask-smorest's Api documenting errors in the shape app/errors.py returns."""
+
+    ERROR_SCHEMA = ErrorSchema

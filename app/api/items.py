@@ -20,7 +20,9 @@ blp = Blueprint("items", __name__, description="Items: titled notes owned by use
 
 blp.before_request(require_json_body)
 
-ERRORS = {"description": "Error: JSON {error, message, request_id, errors?}"}
+def error(status: str) -> dict[str, str]:
+    """Document an error response by its HTTP status name (schema: app/schemas/errors.py)."""
+    return {"response": status}
 
 
 @blp.route("")
@@ -30,7 +32,7 @@ class Items(MethodView):
     @blp.arguments(ItemQuerySchema, location="query")
     @blp.response(200, ItemSchema(many=True))
     @blp.paginate(page_size=20, max_page_size=100)
-    @blp.alt_response(422, **ERRORS)
+    @blp.alt_response(422, **error("UNPROCESSABLE_ENTITY"))
     def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Item]:
         """List items, newest first, filtered by owner, title text or creation time."""
         rows, total = service.list_items(
@@ -41,9 +43,9 @@ class Items(MethodView):
 
     @blp.arguments(ItemCreateSchema)
     @blp.response(201, ItemSchema)
-    @blp.alt_response(409, **ERRORS)
-    @blp.alt_response(415, **ERRORS)
-    @blp.alt_response(422, **ERRORS)
+    @blp.alt_response(409, **error("CONFLICT"))
+    @blp.alt_response(415, **error("UNSUPPORTED_MEDIA_TYPE"))
+    @blp.alt_response(422, **error("UNPROCESSABLE_ENTITY"))
     def post(self, data: dict[str, Any]) -> Item:
         """Create an item."""
         return service.create_item(**data)
@@ -54,22 +56,22 @@ class ItemById(MethodView):
     """One item."""
 
     @blp.response(200, ItemSchema)
-    @blp.alt_response(404, **ERRORS)
+    @blp.alt_response(404, **error("NOT_FOUND"))
     def get(self, item_id: int) -> Item:
         """Return one item."""
         return service.get_item(item_id)
 
     @blp.arguments(ItemUpdateSchema)
     @blp.response(200, ItemSchema)
-    @blp.alt_response(404, **ERRORS)
-    @blp.alt_response(409, **ERRORS)
-    @blp.alt_response(422, **ERRORS)
+    @blp.alt_response(404, **error("NOT_FOUND"))
+    @blp.alt_response(409, **error("CONFLICT"))
+    @blp.alt_response(422, **error("UNPROCESSABLE_ENTITY"))
     def patch(self, changes: dict[str, Any], item_id: int) -> Item:
         """Change an item's title and/or body."""
         return service.update_item(item_id, changes)
 
     @blp.response(204)
-    @blp.alt_response(404, **ERRORS)
+    @blp.alt_response(404, **error("NOT_FOUND"))
     def delete(self, item_id: int) -> None:
         """Delete an item."""
         service.delete_item(item_id)

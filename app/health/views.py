@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, Response, current_app, g
 
 from app.services.health import run_checks
 
 bp = Blueprint("health", __name__)
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Keep probe answers out of every cache: each probe must reach the process."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/healthz")

@@ -7,6 +7,7 @@ import json
 from conftest import add_items
 from flask import Flask
 from flask.testing import FlaskClient
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 URL = "/api/v1/items"
 
@@ -97,9 +98,14 @@ def test_unknown_owner_is_a_field_error(client: FlaskClient) -> None:
     assert response.get_json()["errors"] == {"json": {"owner_id": ["User 999 does not exist."]}}
 
 
-def test_openapi_document_is_3_1(client: FlaskClient) -> None:
+def test_openapi_document_is_valid_3_1(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"] == "3.1.0"
+    validate(spec, cls=OpenAPIV31SpecValidator)
+    error = spec["components"]["schemas"]["Error"]
+    assert error["required"] == ["error", "message", "request_id"]
+    responses = spec["paths"]["/api/v1/items"]["post"]["responses"]
+    assert {"201", "409", "415", "422"} <= set(responses)
     assert {"/api/v1/items", "/api/v1/items/{item_id}"} <= set(spec["paths"])
     assert set(spec["paths"]["/api/v1/items/{item_id}"]) >= {"get", "patch", "delete"}
 
