@@ -20,6 +20,7 @@ blp = Blueprint("items", __name__, description="Items: titled notes owned by use
 
 blp.before_request(require_json_body)
 
+
 def error(status: str) -> dict[str, str]:
     """Document an error response by its HTTP status name (schema: app/schemas/errors.py)."""
     return {"response": status}

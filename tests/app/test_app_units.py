@@ -26,8 +26,8 @@ def test_utc_datetime_normalises_to_utc() -> None:
     assert stored.tzinfo is UTC  # type: ignore[union-attr]
     assert column.process_bind_param(None, None) is None  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="naive"):
-        column.process_bind_param(datetime(2024, 5, 1), None)  # noqa: DTZ001  # type: ignore[arg-type]
-    naive = column.process_result_value(datetime(2024, 5, 1, 10), None)  # noqa: DTZ001  # type: ignore[arg-type]
+        column.process_bind_param(datetime(2024, 5, 1), None)  # type: ignore[arg-type]
+    naive = column.process_result_value(datetime(2024, 5, 1, 10), None)  # type: ignore[arg-type]
     assert naive == stored
     assert column.process_result_value(plus_two, None) == stored  # type: ignore[arg-type]
     assert column.process_result_value(None, None) is None  # type: ignore[arg-type]
