@@ -6,9 +6,9 @@ from pathlib import Path
 
 from flask_caching import Cache
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
+from app.api.blueprint import Api
 from app.models.base import Base
 from app.services.redis_client import RedisClient
 
