@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGE = "flask-deploy-kit:test"
-APP_VERSION = "image-test"
+# CI tests (and then pushes) the tag it builds: KIT_TEST_IMAGE and KIT_TEST_APP_VERSION.
+IMAGE = os.environ.get("KIT_TEST_IMAGE", "flask-deploy-kit:test")
+APP_VERSION = os.environ.get("KIT_TEST_APP_VERSION", "image-test")
 # Test servers bind 127.0.0.1 on ports from this suite's range (22000-22999).
 APP_PORT = 22080
 DRAIN_PORT = 22081
