@@ -1,0 +1,284 @@
+"""Structure of the rendered overlays: colours, selectors, hardening, graceful shutdown."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from k8s_harness import COLORS, OVERLAYS, Doc, get, of_kind, selects, workloads
+
+Rendered = dict[str, list[Doc]]
+
+
+def config_data(docs: list[Doc]) -> dict[str, str]:
+    """Return the data of the app-config ConfigMap."""
+    (config,) = [
+        c for c in of_kind(docs, "ConfigMap") if c["metadata"]["name"].startswith("app-config")
+    ]
+    return dict(config["data"])
+
+
+def web_pods(docs: list[Doc]) -> dict[str, Doc]:
+    """Return the pod template of each colour."""
+    return {c: get(docs, "Deployment", f"app-{c}")["spec"]["template"] for c in COLORS}
+
+
+@pytest.fixture(params=OVERLAYS)
+def docs(request: pytest.FixtureRequest, rendered: Rendered) -> list[Doc]:
+    """Return one overlay's objects."""
+    return rendered[request.param]
+
+
+def test_each_service_selects_exactly_one_colour(docs: list[Doc]) -> None:
+    pods = web_pods(docs)
+    chosen = {}
+    for name in ("app-active", "app-preview"):
+        selector = get(docs, "Service", name)["spec"]["selector"]
+        matching = [c for c, pod in pods.items() if selects(selector, pod["metadata"]["labels"])]
+        assert len(matching) == 1, f"{name} selects {matching}"
+        assert selector["color"] == matching[0]
+        # Only the web pods of that colour: never the worker or the migration Job.
+        others = [
+            t for d, t in workloads(docs) if d["metadata"]["name"] not in ("app-blue", "app-green")
+        ]
+        assert not [t for t in others if selects(selector, t["metadata"]["labels"])]
+        chosen[name] = matching[0]
+    assert chosen == {"app-active": "blue", "app-preview": "green"}
+
+
+def test_deployment_pdb_hpa_belong_to_their_colour(docs: list[Doc]) -> None:
+    for color in COLORS:
+        deploy = get(docs, "Deployment", f"app-{color}")
+        labels = deploy["spec"]["template"]["metadata"]["labels"]
+        assert labels["color"] == color
+        assert deploy["spec"]["selector"]["matchLabels"]["color"] == color
+        assert selects(deploy["spec"]["selector"]["matchLabels"], labels)
+        pdb = get(docs, "PodDisruptionBudget", f"app-{color}")["spec"]
+        assert pdb["selector"]["matchLabels"] == deploy["spec"]["selector"]["matchLabels"]
+        other = web_pods(docs)["green" if color == "blue" else "blue"]["metadata"]["labels"]
+        assert not selects(pdb["selector"]["matchLabels"], other)
+        hpa = get(docs, "HorizontalPodAutoscaler", f"app-{color}")["spec"]
+        assert hpa["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": f"app-{color}",
+        }
+        assert 1 <= hpa["minReplicas"] <= hpa["maxReplicas"]
+        assert "replicas" not in deploy["spec"], "the HPA owns the web replica count"
+        for spread in deploy["spec"]["template"]["spec"]["topologySpreadConstraints"]:
+            assert spread["labelSelector"]["matchLabels"]["color"] == color
+
+
+def test_both_colours_share_one_pod_spec(docs: list[Doc]) -> None:
+    pods = copy.deepcopy(web_pods(docs))
+    for color, pod in pods.items():
+        assert pod["metadata"]["labels"].pop("color") == color
+        for spread in pod["spec"]["topologySpreadConstraints"]:
+            spread["labelSelector"]["matchLabels"].pop("color")
+    assert pods["blue"] == pods["green"]
+
+
+def test_colour_reaches_the_app_from_the_pod_label(docs: list[Doc]) -> None:
+    env = {e["name"]: e for e in web_pods(docs)["blue"]["spec"]["containers"][0]["env"]}
+    assert env["APP_COLOR"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.labels['color']"
+
+
+def test_every_pod_is_hardened(docs: list[Doc]) -> None:
+    for obj, template in workloads(docs):
+        pod = template["spec"]
+        name = obj["metadata"]["name"]
+        assert pod["automountServiceAccountToken"] is False, name
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] == 10001
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert not pod.get("hostNetwork")
+        assert not pod.get("hostPID")
+        assert not pod.get("hostIPC")
+        tmp = {v["name"]: v for v in pod["volumes"]}["tmp"]
+        assert tmp["emptyDir"]["medium"] == "Memory"
+        assert tmp["emptyDir"]["sizeLimit"]
+        for container in pod["containers"] + pod.get("initContainers", []):
+            ctx = container["securityContext"]
+            assert ctx["readOnlyRootFilesystem"] is True, name
+            assert ctx["allowPrivilegeEscalation"] is False, name
+            assert ctx["runAsNonRoot"] is True, name
+            assert ctx["runAsUser"] == 10001, name
+            assert ctx["capabilities"] == {"drop": ["ALL"]}, name
+            assert ctx["seccompProfile"] == {"type": "RuntimeDefault"}, name
+            assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+            limits, requests = container["resources"]["limits"], container["resources"]["requests"]
+            assert set(limits) >= {"cpu", "memory"}, name
+            assert set(requests) >= {"cpu", "memory"}, name
+
+
+def test_long_running_containers_have_all_probes(docs: list[Doc]) -> None:
+    deployments = of_kind(docs, "Deployment")
+    assert {d["metadata"]["name"] for d in deployments} == {"app-blue", "app-green", "app-worker"}
+    for deploy in deployments:
+        for container in deploy["spec"]["template"]["spec"]["containers"]:
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                assert probe in container, f"{deploy['metadata']['name']} lacks {probe}"
+
+
+def test_web_probes_use_the_health_endpoints(docs: list[Doc]) -> None:
+    container = web_pods(docs)["blue"]["spec"]["containers"][0]
+    assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["command"] == ["gunicorn", "-c", "python:app.gunicorn_conf", "app.wsgi:app"]
+    assert config_data(docs)["GUNICORN_BIND"] == "0.0.0.0:8000"
+
+
+def test_grace_period_outlasts_prestop_and_gunicorn_drain(docs: list[Doc]) -> None:
+    graceful = int(config_data(docs)["GUNICORN_GRACEFUL_TIMEOUT"])
+    for pod in web_pods(docs).values():
+        spec = pod["spec"]
+        pre_stop = spec["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"]
+        assert pre_stop >= 5, "endpoint removal needs time to reach every proxy"
+        assert spec["terminationGracePeriodSeconds"] > pre_stop + graceful
+
+
+def test_spread_across_zones_and_nodes(docs: list[Doc]) -> None:
+    for deploy in of_kind(docs, "Deployment"):
+        keys = {
+            s["topologyKey"]
+            for s in deploy["spec"]["template"]["spec"]["topologySpreadConstraints"]
+        }
+        assert keys == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
+
+
+def test_worker_and_migration_commands(docs: list[Doc]) -> None:
+    worker = get(docs, "Deployment", "app-worker")["spec"]["template"]["spec"]["containers"][0]
+    assert worker["command"] == ["python", "-m", "app.worker"]
+    job = get(docs, "Job", "app-migrate")["spec"]
+    container = job["template"]["spec"]["containers"][0]
+    assert container["command"] == ["flask", "db", "upgrade"]
+    assert {"name": "FLASK_APP", "value": "app.wsgi"} in container["env"]
+    assert job["template"]["spec"]["restartPolicy"] == "Never"
+    assert job["backoffLimit"] <= 1
+    assert job["activeDeadlineSeconds"] > 0
+    # The migration needs the database only: no AWS role on its ServiceAccount.
+    account = get(docs, "ServiceAccount", job["template"]["spec"]["serviceAccountName"])
+    assert "annotations" not in account["metadata"]
+
+
+def test_config_holds_no_secrets(docs: list[Doc]) -> None:
+    data = config_data(docs)
+    assert not {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "AWS_SECRET_ACCESS_KEY"} & set(data)
+    for obj, template in workloads(docs):
+        for container in template["spec"]["containers"]:
+            sources = [s["secretRef"]["name"] for s in container["envFrom"] if "secretRef" in s]
+            assert any(n.startswith("app-secrets") for n in sources), obj["metadata"]["name"]
+            assert all(
+                "value" not in e or "SECRET" not in e["name"] for e in container.get("env", [])
+            )
+
+
+def test_ingress_is_https_only_and_hides_metrics(docs: list[Doc]) -> None:
+    app = get(docs, "Ingress", "app")
+    assert app["spec"]["ingressClassName"] == "nginx"
+    assert (
+        app["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+    )
+    assert app["spec"]["tls"][0]["secretName"] == "app-tls"
+    (path,) = app["spec"]["rules"][0]["http"]["paths"]
+    assert path["backend"]["service"]["name"] == "app-active"
+    deny = get(docs, "Ingress", "app-metrics-deny")
+    assert deny["metadata"]["annotations"]["nginx.ingress.kubernetes.io/denylist-source-range"] == (
+        "0.0.0.0/0,::/0"
+    )
+    (metrics,) = deny["spec"]["rules"][0]["http"]["paths"]
+    assert (metrics["path"], metrics["pathType"]) == ("/metrics", "Prefix")
+    assert deny["spec"]["rules"][0]["host"] == app["spec"]["rules"][0]["host"]
+    snippets = [
+        k for i in of_kind(docs, "Ingress") for k in i["metadata"]["annotations"] if "snippet" in k
+    ]
+    assert not snippets
+
+
+def egress_ports(policy: Doc) -> set[int]:
+    """Return every egress port a NetworkPolicy opens."""
+    return {p["port"] for rule in policy["spec"].get("egress", []) for p in rule["ports"]}
+
+
+def test_network_policies_default_deny_and_allow_little(docs: list[Doc]) -> None:
+    policies = {p["metadata"]["name"]: p for p in of_kind(docs, "NetworkPolicy")}
+    deny = policies["default-deny"]["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    public = policies["allow-ingress-controller"]["spec"]["ingress"]
+    (source,) = public[0]["from"]
+    assert source["namespaceSelector"]["matchLabels"] == {
+        "kubernetes.io/metadata.name": "ingress-nginx"
+    }
+    assert public[0]["ports"] == [{"port": "http", "protocol": "TCP"}]
+    assert egress_ports(policies["allow-egress"]) == {53, 5432, 6379, 443}
+    everyone = [
+        p for p in policies.values() if p["spec"]["podSelector"].get("matchLabels") in (None, {})
+    ]
+    assert everyone == [policies["default-deny"]]
+    # Only the worker sends mail; nothing else opens more egress.
+    extra = {
+        n: egress_ports(p) for n, p in policies.items() if n not in ("allow-egress", "default-deny")
+    }
+    assert {n: ports for n, ports in extra.items() if ports} == {"allow-worker-smtp": {587}}
+    assert (
+        policies["allow-worker-smtp"]["spec"]["podSelector"]["matchLabels"][
+            "app.kubernetes.io/component"
+        ]
+        == "worker"
+    )
+    for policy in policies.values():
+        for rule in policy["spec"].get("egress", []):
+            for peer in rule["to"]:
+                if "ipBlock" in peer and peer["ipBlock"]["cidr"] == "0.0.0.0/0":
+                    assert "169.254.169.254/32" in peer["ipBlock"]["except"]
+    web = web_pods(docs)["blue"]["metadata"]["labels"]
+    sources = [
+        p
+        for p in policies.values()
+        if p["spec"].get("ingress") and selects(p["spec"]["podSelector"]["matchLabels"], web)
+    ]
+    worker = get(docs, "Deployment", "app-worker")["spec"]["template"]["metadata"]["labels"]
+    assert not [p for p in sources if selects(p["spec"]["podSelector"]["matchLabels"], worker)]
+
+
+def test_service_account_for_irsa_without_token(docs: list[Doc]) -> None:
+    for pod in web_pods(docs).values():
+        account = get(docs, "ServiceAccount", pod["spec"]["serviceAccountName"])
+        assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith(
+            "arn:aws:iam::"
+        )
+        assert account["automountServiceAccountToken"] is False
+
+
+def test_namespace_enforces_restricted_pod_security(docs: list[Doc]) -> None:
+    (namespace,) = of_kind(docs, "Namespace")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_alerts_cover_the_slos(rendered: Rendered) -> None:
+    rules: list[dict[str, Any]] = [
+        r
+        for g in get(rendered["prod"], "PrometheusRule", "app-slo")["spec"]["groups"]
+        for r in g["rules"]
+    ]
+    alerts = {r["alert"]: r for r in rules if "alert" in r}
+    exprs = " ".join(r["expr"] for r in rules)
+    assert "http_requests_total" in exprs
+    assert "http_request_duration_seconds_bucket" in exprs
+    assert 'up{job="flask-kit",service="app-active"}' in exprs
+    assert len(alerts) >= 4
+    for alert in alerts.values():
+        assert alert["labels"]["severity"] in ("critical", "warning")
+        assert alert["annotations"]["summary"]
+        assert alert["annotations"]["runbook_url"]
+    monitor = get(rendered["prod"], "ServiceMonitor", "app")["spec"]
+    services = [
+        s
+        for s in of_kind(rendered["prod"], "Service")
+        if selects(monitor["selector"]["matchLabels"], s["metadata"]["labels"])
+    ]
+    assert sorted(s["metadata"]["name"] for s in services) == ["app-active", "app-preview"]
+    assert monitor["endpoints"][0]["path"] == "/metrics"
