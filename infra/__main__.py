@@ -43,6 +43,7 @@ postgres = Postgres(
         subnet_ids=network.private_subnet_ids,
         security_group_id=network.postgres_security_group_id,
         deletion_protection=settings.deletion_protection,
+        final_snapshot=not settings.disposable_data,
         secret_recovery_days=settings.secret_recovery_days,
         tags=tags,
     ),
@@ -62,7 +63,8 @@ bucket = Bucket(
     BucketArgs(
         app_origin=settings.app_origin,
         noncurrent_version_days=settings.noncurrent_version_days,
-        force_destroy=not settings.deletion_protection,
+        force_destroy=settings.disposable_data,
+        protect=settings.deletion_protection,
         tags=tags,
     ),
 )
@@ -85,7 +87,7 @@ registry = Registry(
     f"{name}-registry",
     RegistryArgs(
         keep_images=settings.image_retention_count,
-        force_delete=not settings.deletion_protection,
+        force_delete=settings.disposable_data,
         tags=tags,
     ),
 )

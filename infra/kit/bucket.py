@@ -19,6 +19,7 @@ class BucketArgs:
     noncurrent_version_days: int
     tags: dict[str, str]
     force_destroy: bool = False
+    protect: bool = True
     abort_multipart_days: int = 7
 
 
@@ -47,7 +48,7 @@ class Bucket(pulumi.ComponentResource):
             force_destroy=args.force_destroy,
             tags=args.tags,
             # protect: `pulumi destroy` refuses until someone runs `pulumi state unprotect`.
-            opts=pulumi.ResourceOptions(parent=self, protect=not args.force_destroy),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         block = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",

@@ -20,6 +20,7 @@ class PostgresArgs:
     subnet_ids: pulumi.Input[list[str]]
     security_group_id: pulumi.Input[str]
     deletion_protection: bool
+    final_snapshot: bool
     secret_recovery_days: int
     tags: dict[str, str]
     database: str = "app"
@@ -30,8 +31,9 @@ class Postgres(pulumi.ComponentResource):
     """An RDS PostgreSQL instance in private subnets.
 
     Storage and Performance Insights are encrypted with the component's own KMS key; a parameter
-    group refuses non-TLS connections; with deletion protection on, destroying it is refused and
-    a final snapshot is taken. The generated master password only lives in Secrets Manager
+    group refuses non-TLS connections; with deletion protection on, destroying it is refused (by
+    AWS and by Pulumi's ``protect``); unless the stack's data is disposable, a final snapshot is
+    taken when it is finally deleted. The generated master password only lives in Secrets Manager
     (as a JSON document with a ready ``url``) and in Pulumi's encrypted state.
     """
 
@@ -98,10 +100,10 @@ class Postgres(pulumi.ComponentResource):
             copy_tags_to_snapshot=True,
             auto_minor_version_upgrade=True,
             deletion_protection=args.deletion_protection,
-            # Protected stacks keep a final snapshot; throwaway ones can be destroyed cleanly.
-            skip_final_snapshot=not args.deletion_protection,
-            final_snapshot_identifier=f"{name}-final" if args.deletion_protection else None,
-            delete_automated_backups=not args.deletion_protection,
+            # Only a stack whose data is disposable (dev) may drop the last snapshot and backups.
+            skip_final_snapshot=not args.final_snapshot,
+            final_snapshot_identifier=f"{name}-final" if args.final_snapshot else None,
+            delete_automated_backups=not args.final_snapshot,
             performance_insights_enabled=True,
             performance_insights_kms_key_id=key.arn,
             performance_insights_retention_period=settings.performance_insights_retention_days,

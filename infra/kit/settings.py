@@ -82,6 +82,7 @@ class StackSettings:
     k8s_namespace: str = "flask-kit"
     service_account: str = "flask-kit"
     deletion_protection: bool = True
+    disposable_data: bool = False
     secret_recovery_days: int = 30
     noncurrent_version_days: int = 30
     image_retention_count: int = 30
@@ -219,6 +220,7 @@ def load_settings() -> StackSettings:
         k8s_namespace=config.get("k8sNamespace") or "flask-kit",
         service_account=config.get("serviceAccount") or "flask-kit",
         deletion_protection=_bool(config, "deletionProtection", True),
+        disposable_data=_bool(config, "disposableData", False),
         secret_recovery_days=_int(config, "secretRecoveryDays", 30),
         noncurrent_version_days=_int(config, "noncurrentVersionDays", 30),
         image_retention_count=_int(config, "imageRetentionCount", 30),

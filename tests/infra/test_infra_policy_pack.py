@@ -27,7 +27,9 @@ def test_every_stack_passes_the_pack(name: str) -> None:
 
 
 def test_prod_without_deletion_protection_is_refused() -> None:
-    run = stack("prod", **{"flask-kit:deletionProtection": "false"})
+    run = stack(
+        "prod", **{"flask-kit:deletionProtection": "false", "flask-kit:disposableData": "true"}
+    )
     violations = {(v.policy, v.message) for v in evaluate_pack(POLICIES, run)}
     assert violations == {
         ("deletion-protection-in-prod", "Production databases need deletionProtection: true."),

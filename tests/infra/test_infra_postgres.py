@@ -8,12 +8,13 @@ from kit.settings import PostgresSettings
 TAGS = {"app": "flask-kit", "environment": "prod", "managed-by": "pulumi"}
 
 
-def _postgres(protected: bool, settings: PostgresSettings | None = None):
+def _postgres(protected: bool, settings: PostgresSettings | None = None, disposable: bool = False):
     args = PostgresArgs(
         settings=settings or PostgresSettings(),
         subnet_ids=["subnet-a", "subnet-b"],
         security_group_id="sg-postgres",
         deletion_protection=protected,
+        final_snapshot=not disposable,
         secret_recovery_days=30,
         tags=TAGS,
     )
@@ -59,12 +60,20 @@ def test_protected_database_keeps_backups_and_a_final_snapshot(protected) -> Non
     assert db["backupRetentionPeriod"] == 30.0
 
 
-def test_unprotected_database_can_be_destroyed_cleanly() -> None:
+def test_unprotected_database_still_leaves_a_final_snapshot() -> None:
+    """Turning protection off (to destroy a stack on purpose) keeps the last snapshot."""
     db = _postgres(False).one("aws:rds/instance:Instance").inputs
     assert db["deletionProtection"] is False
+    assert db["skipFinalSnapshot"] is False
+    assert db["finalSnapshotIdentifier"] == "pg-final"
+    assert db["multiAz"] is False
+
+
+def test_disposable_database_is_destroyed_without_a_snapshot() -> None:
+    db = _postgres(False, disposable=True).one("aws:rds/instance:Instance").inputs
     assert db["skipFinalSnapshot"] is True
     assert "finalSnapshotIdentifier" not in db
-    assert db["multiAz"] is False
+    assert db["deleteAutomatedBackups"] is True
 
 
 def test_password_is_generated_secret_and_stored_in_secrets_manager(protected) -> None:

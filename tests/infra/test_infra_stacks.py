@@ -22,9 +22,9 @@ COMPONENTS = {
 }  # fmt: skip
 # What a stack file may set beyond the stack's identity: sizes, HA, protection, retention.
 TUNABLE = {
-    "azCount", "natGatewayPerAz", "deletionProtection", "secretRecoveryDays", "dbInstanceClass",
-    "dbAllocatedStorage", "dbMaxAllocatedStorage", "dbMultiAz", "dbBackupRetentionDays",
-    "dbPerformanceInsightsRetentionDays", "redisNodeType", "redisNodes",
+    "azCount", "natGatewayPerAz", "deletionProtection", "disposableData", "secretRecoveryDays",
+    "dbInstanceClass", "dbAllocatedStorage", "dbMaxAllocatedStorage", "dbMultiAz",
+    "dbBackupRetentionDays", "dbPerformanceInsightsRetentionDays", "redisNodeType", "redisNodes",
     "redisSnapshotRetentionDays", "noncurrentVersionDays", "imageRetentionCount", "certManager",
 }  # fmt: skip
 IDENTITY = {"aws:region", "domain", "dnsZone", "githubRepository", "eksClusterName"}
