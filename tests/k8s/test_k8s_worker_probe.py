@@ -1,0 +1,112 @@
+"""The RQ worker's exec probe, run for real against a Redis server and an RQ worker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from k8s_harness import REPO, Doc, get
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process we started, by its pid, and reap it."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """Start a private redis-server on loopback and return its URL."""
+    server = shutil.which("redis-server")
+    assert server, "redis-server is not installed (apt-get install redis-server)"
+    port = free_port()
+    args = [
+        server,
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--dir",
+        str(tmp_path),
+    ]
+    proc = subprocess.Popen([*args, "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                assert proc.poll() is None, "redis-server exited"
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(proc)
+
+
+def probe_command(docs: list[Doc]) -> list[str]:
+    """Return the worker's liveness command, run with this interpreter."""
+    container = get(docs, "Deployment", "app-worker")["spec"]["template"]["spec"]["containers"][0]
+    command = list(container["livenessProbe"]["exec"]["command"])
+    assert container["startupProbe"]["exec"]["command"] == command
+    assert container["readinessProbe"]["exec"]["command"] == command
+    assert command[0] == "python"
+    return [sys.executable, *command[1:]]
+
+
+def probe(command: list[str], redis_url: str) -> int:
+    """Run the probe as the kubelet would and return its exit status."""
+    env = {**os.environ, "REDIS_URL": redis_url}
+    return subprocess.run(command, env=env, capture_output=True, timeout=20, check=False).returncode
+
+
+def test_worker_probe_follows_the_worker(rendered: dict[str, list[Doc]], redis_url: str) -> None:
+    command = probe_command(rendered["prod"])
+    assert probe(command, redis_url) != 0, "no worker registered yet"
+
+    rq = str(REPO / ".venv" / "bin" / "rq")
+    worker = subprocess.Popen(
+        [rq, "worker", "--url", redis_url, "--with-scheduler", "default"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while probe(command, redis_url) != 0:
+            assert worker.poll() is None, "the rq worker exited"
+            assert time.monotonic() < deadline, "the probe never saw the running worker"
+            time.sleep(0.5)
+    finally:
+        stop(worker)
+    # A stopped worker unregisters itself: the probe fails and the kubelet restarts the pod.
+    assert probe(command, redis_url) != 0
+
+
+def test_worker_probe_fails_fast_without_redis(rendered: dict[str, list[Doc]]) -> None:
+    command = probe_command(rendered["prod"])
+    started = time.monotonic()
+    assert probe(command, f"redis://127.0.0.1:{free_port()}/0") != 0
+    assert time.monotonic() - started < 10
