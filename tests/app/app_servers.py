@@ -16,7 +16,17 @@ from pathlib import Path
 import psycopg
 import redis
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _pg_bin() -> Path:
+    """Return $PG_BIN, else the newest /usr/lib/postgresql/N/bin (15 on bookworm)."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    versions = [p for p in Path("/usr/lib/postgresql").glob("*/bin") if p.parent.name.isdigit()]
+    versions.sort(key=lambda p: int(p.parent.name))
+    return versions[-1] if versions else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 PORT_RANGE = (21000, 21999)
 START_TIMEOUT = 30.0
 
