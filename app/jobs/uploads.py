@@ -1,0 +1,62 @@
+"""Job: check an uploaded object from its stored bytes and write the verdict back."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+
+from app.extensions import db
+from app.models import Upload
+from app.services.uploads import mark
+from app.storage import StorageError, get_storage
+from app.storage.sniff import HEAD_BYTES, detect_type, image_size
+
+log = logging.getLogger(__name__)
+
+
+def process_upload(upload_id: int) -> str:
+    """Check size and type (magic bytes) of upload UPLOAD_ID; return its new status."""
+    upload = db.session.get(Upload, upload_id)
+    if upload is None:
+        log.warning("upload %s no longer exists", upload_id)
+        return "missing"
+    if upload.status in ("processed", "rejected"):
+        return upload.status  # a retried job must not redo (or undo) a decision
+    storage = get_storage()
+    try:
+        head = storage.read_head(upload.key, HEAD_BYTES)
+    except StorageError as exc:
+        # Never uploaded (or already gone): nothing to check, and retrying will not help.
+        log.info("upload %s has no object: %s", upload_id, exc)
+        mark(upload, "rejected", {"reason": "The file was not uploaded."})
+        return "rejected"
+    detected = detect_type(head.head)
+    details: dict[str, Any] = {"size": head.size, "detected_type": detected}
+    dimensions = image_size(detected or "", head.head)
+    if dimensions:
+        details["width"], details["height"] = dimensions
+    problem = _problem(upload, head.size, detected)
+    if problem:
+        details["reason"] = problem
+        storage.delete(upload.key)  # refused content is not kept
+        mark(upload, "rejected", details)
+        log.info("upload %s rejected: %s", upload_id, problem)
+        return "rejected"
+    upload.size = head.size
+    mark(upload, "processed", details)
+    log.info("upload %s processed", upload_id)
+    return "processed"
+
+
+def _problem(upload: Upload, size: int, detected: str | None) -> str | None:
+    """Return why the stored object is refused, or None."""
+    limit = current_app.config["SETTINGS"].uploads.max_size
+    if size > limit:
+        return f"The file is larger than the {limit}-byte limit."
+    if size == 0:
+        return "The file is empty."
+    if detected != upload.content_type:
+        return f"The content is {detected or 'of an unknown type'}, not {upload.content_type}."
+    return None

@@ -1,0 +1,103 @@
+"""Prometheus metrics: request, cache and job series, and /metrics (never exposed publicly).
+
+/metrics is served by the app for Prometheus to scrape on the private network; the public
+proxy (nginx/) does not route it. Under gunicorn every worker writes its samples to files in
+PROMETHEUS_MULTIPROC_DIR (app/gunicorn_conf.py sets one up) and a scrape merges them all.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Blueprint, Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    values,
+)
+
+from app.observability.collectors import JobQueueCollector, ReadinessCollector
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+REQUESTS = Counter(
+    "app_http_requests_total", "HTTP requests answered.", ["method", "endpoint", "status"]
+)
+LATENCY = Histogram(
+    "app_http_request_duration_seconds",
+    "Time spent answering HTTP requests.",
+    ["method", "endpoint", "status"],
+    buckets=LATENCY_BUCKETS,
+)
+CACHE = Counter("app_cache_requests_total", "Cache lookups.", ["cache", "result"])
+CACHE_RECOMPUTES = Counter("app_cache_recomputes_total", "Cache values computed.", ["cache"])
+JOBS = Counter("app_jobs_total", "Background jobs run, by outcome.", ["job", "outcome"])
+JOB_DURATION = Histogram(
+    "app_job_duration_seconds",
+    "Time spent running background jobs.",
+    ["job", "outcome"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+)
+
+bp = Blueprint("metrics", __name__)
+
+
+def multiprocess_dir() -> str | None:
+    """Return PROMETHEUS_MULTIPROC_DIR when set (gunicorn and the worker set it)."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def process_registry() -> CollectorRegistry:
+    """Return the registry holding this process's (or, merged, every process's) samples."""
+    if multiprocess_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return REGISTRY
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Expose the metrics in Prometheus text format."""
+    # Scrape-time series (readiness, queue depths) are read fresh, never stored per process.
+    live = CollectorRegistry()
+    live.register(ReadinessCollector())
+    live.register(JobQueueCollector())
+    output = generate_latest(process_registry()) + generate_latest(live)
+    return Response(output, mimetype=CONTENT_TYPE_LATEST)
+
+
+def _endpoint() -> str:
+    """Return a bounded label for the route (its rule, never the raw path)."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "<unmatched>"
+
+
+def init_metrics(app: Flask) -> None:
+    """Time every request and register /metrics."""
+    if multiprocess_dir() and values.ValueClass is values.MutexValue:
+        # prometheus_client picks file-backed values at import, and gunicorn's master may
+        # import the app before its config sets PROMETHEUS_MULTIPROC_DIR. Every series here
+        # has labels, so its values are created later, per label set: switch them now.
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        started = g.pop("metrics_started", None)
+        if started is not None and request.path != "/metrics":
+            labels = (request.method, _endpoint(), str(response.status_code))
+            REQUESTS.labels(*labels).inc()
+            LATENCY.labels(*labels).observe(time.perf_counter() - started)
+        return response
+
+    app.register_blueprint(bp)

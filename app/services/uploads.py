@@ -1,0 +1,119 @@
+"""Upload use cases: issue a signed upload, complete it, look it up, list them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Upload, User
+from app.security.filenames import sanitize_filename
+from app.services.errors import NotFoundError, ServiceError
+from app.settings import Settings
+from app.storage import SignedPost, get_storage
+
+
+class UnsupportedTypeError(ServiceError):
+    """The declared content type is not accepted."""
+
+    status = 422
+    code = "unsupported_media_type"
+
+
+class TooLargeError(ServiceError):
+    """The declared size is over the limit."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class ForbiddenError(ServiceError):
+    """The caller may not see this upload."""
+
+    status = 403
+    code = "forbidden"
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]  # type: ignore[no-any-return]
+
+
+def new_key(owner_id: int) -> str:
+    """Return a fresh object key; the client's file name never appears in it."""
+    today = datetime.now(UTC).strftime("%Y/%m/%d")
+    return f"uploads/{owner_id}/{today}/{uuid.uuid4().hex}"
+
+
+def create_upload(
+    owner: User, filename: str, content_type: str, size: int
+) -> tuple[Upload, SignedPost]:
+    """Record a pending upload and sign the form the browser posts to storage."""
+    limits = _settings().uploads
+    content_type = content_type.strip().lower()
+    if content_type not in limits.types:
+        raise UnsupportedTypeError(
+            f"Content type {content_type!r} is not accepted; allowed: "
+            + ", ".join(sorted(limits.types)),
+            errors={"json": {"content_type": ["Not an accepted type."]}},
+        )
+    if size > limits.max_size:
+        raise TooLargeError(f"The file is larger than the {limits.max_size}-byte limit.")
+    upload = Upload(
+        owner_id=owner.id,
+        key=new_key(owner.id),
+        filename=sanitize_filename(filename),
+        content_type=content_type,
+        size=size,
+        status="pending",
+        details={},
+    )
+    db.session.add(upload)
+    db.session.commit()
+    signed = get_storage().presign_post(
+        upload.key, content_type, limits.max_size, limits.url_expiry
+    )
+    return upload, signed
+
+
+def get_upload(upload_id: int, actor: User) -> Upload:
+    """Return the upload if ACTOR owns it or is an admin."""
+    upload = db.session.get(Upload, upload_id)
+    if upload is None:
+        raise NotFoundError(f"Upload {upload_id} does not exist.")
+    if upload.owner_id != actor.id and not actor.is_admin:
+        raise ForbiddenError("Only the owner or an admin may see this upload.")
+    return upload
+
+
+def download_url(upload: Upload) -> str | None:
+    """Return a short-lived signed download URL for a processed upload."""
+    if upload.status != "processed":
+        return None
+    return get_storage().presign_get(
+        upload.key, upload.filename, _settings().uploads.download_expiry
+    )
+
+
+def list_uploads(owner: User, page: int, page_size: int) -> tuple[list[Upload], int]:
+    """Return one page of OWNER's uploads, newest first, and the total."""
+    where = Upload.owner_id == owner.id
+    total = db.session.scalar(select(func.count(Upload.id)).where(where)) or 0
+    rows = db.session.scalars(
+        select(Upload)
+        .where(where)
+        .order_by(Upload.created_at.desc(), Upload.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return list(rows), total
+
+
+def mark(upload: Upload, status: str, details: dict[str, Any]) -> None:
+    """Store the processing outcome."""
+    upload.status = status
+    upload.details = details
+    db.session.commit()

@@ -1,0 +1,51 @@
+"""The storage interface uploads use: signed POST and GET URLs, and reading objects back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class StorageError(Exception):
+    """The storage backend failed or the object is missing."""
+
+
+@dataclass(frozen=True)
+class SignedPost:
+    """Where and with which form fields a browser posts a file."""
+
+    url: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    """An object's size, stored content type and its first bytes."""
+
+    size: int
+    content_type: str
+    head: bytes
+
+
+class Storage(Protocol):
+    """What a storage backend offers."""
+
+    def presign_post(self, key: str, content_type: str, max_size: int, expires: int) -> SignedPost:
+        """Return a form upload limited to KEY, CONTENT_TYPE and 1..MAX_SIZE bytes."""
+        ...
+
+    def presign_get(self, key: str, filename: str, expires: int) -> str:
+        """Return a download URL valid for EXPIRES seconds."""
+        ...
+
+    def read_head(self, key: str, length: int) -> ObjectHead:
+        """Return the object's size, content type and first LENGTH bytes."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object (missing is fine)."""
+        ...
+
+    def check(self) -> None:
+        """Raise when the backend is unusable (readiness)."""
+        ...

@@ -1,0 +1,115 @@
+"""The RQ worker: `python -m app.worker [QUEUE ...]`, running jobs inside the app context.
+
+A job whose worker dies (SIGKILL, OOM, lost node) stops heart-beating; after
+WORKER_MONITORING_INTERVAL + WORKER_HEARTBEAT_GRACE seconds its StartedJobRegistry entry
+expires, and the next maintenance pass of any live worker (every WORKER_MAINTENANCE_INTERVAL
+seconds, also while idle) retries it while it has retries left, else moves it to the
+FailedJobRegistry. Bound with the defaults: about 10 + 20 + 30 = 60 seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+import redis
+from flask import Flask
+from prometheus_client import start_http_server
+from rq import Queue, Worker
+from rq.job import Job, JobStatus
+
+from app import create_app
+from app.jobs.runner import job_context, record
+from app.settings import ConfigError, WorkerSettings, load_settings
+
+log = logging.getLogger("app.worker")
+
+# rq's idle wait (BLPOP) is worker_ttl - 15 seconds; maintenance runs only between waits.
+_RQ_DEQUEUE_MARGIN = 15
+
+
+class KitWorker(Worker):
+    """rq.Worker that runs each job in the app context with the enqueuing request's id."""
+
+    def __init__(
+        self, queues: list[str], *, app: Flask, settings: WorkerSettings, connection: redis.Redis
+    ) -> None:
+        self.app = app
+        self.heartbeat_grace = settings.heartbeat_grace
+        super().__init__(
+            queues,
+            connection=connection,
+            job_monitoring_interval=settings.monitoring_interval,
+            maintenance_interval=settings.maintenance_interval,
+            worker_ttl=settings.maintenance_interval + _RQ_DEQUEUE_MARGIN,
+        )
+
+    def get_heartbeat_ttl(self, job: Job) -> int:
+        """Expire a silent job's registry entry after the grace period (rq uses 60 s)."""
+        interval = self.job_monitoring_interval
+        if job.timeout and job.timeout > 0:
+            interval = min(job.timeout - self.current_job_working_time, interval)
+        return int(interval) + self.heartbeat_grace
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        """Run the job (in the work horse) within an app context and its log context."""
+        with self.app.app_context(), job_context(job.meta.get("request_id"), job.id):
+            return bool(super().perform_job(job, queue))
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Run the job and count its outcome here, in the long-lived worker process."""
+        started = time.perf_counter()
+        super().execute_job(job, queue)
+        try:
+            status = job.get_status(refresh=True)
+        except redis.RedisError:
+            status = None
+        outcome = {
+            JobStatus.FINISHED: "finished",
+            JobStatus.FAILED: "failed",
+            JobStatus.SCHEDULED: "retried",
+            JobStatus.QUEUED: "retried",
+        }.get(status, "unknown")  # type: ignore[arg-type]
+        record(job.func_name or "unknown", outcome, time.perf_counter() - started)
+
+
+def build_worker(app: Flask, queues: list[str] | None = None) -> KitWorker:
+    """Return a worker for APP's Redis and QUEUES (default: WORKER_QUEUE)."""
+    settings = app.config["SETTINGS"]
+    # Its own connection: rq raises the socket timeout above its blocking wait.
+    connection = redis.Redis.from_url(
+        settings.redis.url, socket_connect_timeout=settings.redis.socket_timeout
+    )
+    names = queues or [settings.worker.queue]
+    return KitWorker(names, connection=connection, app=app, settings=settings.worker)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the worker; one clear line and a non-zero exit when it cannot."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not settings.redis.url:
+        print(
+            "error: REDIS_URL must be set to run the worker (jobs run inline without it)",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_app(settings)
+    worker = build_worker(app, argv or None)
+    if settings.worker.metrics_port:
+        start_http_server(settings.worker.metrics_port, addr="127.0.0.1")
+    try:
+        worker.work(with_scheduler=True, logging_level=settings.log_level)
+    except redis.RedisError as exc:
+        print(f"error: cannot reach Redis: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
