@@ -37,6 +37,7 @@ def exec_colour(state_dir: Path, colour: str) -> None:
     release = _release(state_dir, check_colour(colour))
     env = environment(state_dir, release)
     env |= {"APP_COLOR": colour, "GUNICORN_BIND": env[f"KIT_{colour.upper()}_BIND"]}
+    env = {k: v for k, v in env.items() if not k.startswith("KIT_")}
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     args = [gunicorn, "-c", "python:app.gunicorn_conf", "--chdir", str(release.release_dir)]
     os.chdir(release.release_dir)
@@ -50,7 +51,8 @@ def exec_worker(state_dir: Path) -> None:
     release = _release(state_dir, colour)
     os.chdir(release.release_dir)
     python = sys.executable
-    os.execve(python, [python, "-m", "app.worker"], environment(state_dir, release))  # noqa: S606
+    env = {k: v for k, v in environment(state_dir, release).items() if not k.startswith("KIT_")}
+    os.execve(python, [python, "-m", "app.worker"], env)  # noqa: S606 - fixed program
 
 
 def _release(state_dir: Path, colour: str) -> Release:

@@ -39,9 +39,9 @@ def test_security_headers_once_each(proxy: Proxy) -> None:
 
 
 def test_forwarded_headers_reach_the_app(proxy: Proxy) -> None:
-    body = get(proxy, "/").json()
+    body = get(proxy, "/", headers={"X-Forwarded-For": "203.0.113.9"}).json()
     assert body["forwarded_proto"] == "https"
-    assert body["forwarded_for"] == "127.0.0.1"
+    assert body["forwarded_for"] == "127.0.0.1"  # a client's spoofed value is replaced
 
 
 @pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
