@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from app_helpers import make_settings
 from app_servers import PostgresServer, PostgresTemplate, RedisServer, ServerError
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,22 +15,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.models import Item, User
-from app.settings import AppEnv, DatabaseSettings, RedisSettings, Settings
-
-
-def make_settings(database_url: str = "sqlite://", redis_url: str = "", **extra: Any) -> Settings:
-    """Return testing settings pointing at DATABASE_URL (and Redis when given)."""
-    db_extra = extra.pop("database", {})
-    return Settings(
-        app_env=AppEnv.TESTING,
-        secret_key="test-secret-key-not-for-production",
-        app_version="1.2.3-test",
-        app_color="blue",
-        database=DatabaseSettings(url=database_url, **db_extra),
-        redis=RedisSettings(url=redis_url),
-        **extra,
-    )
+from app.models import User
 
 
 @pytest.fixture
@@ -59,15 +44,6 @@ def owner(app: Flask) -> int:
         db.session.add(user)
         db.session.commit()
         return user.id
-
-
-def add_items(app: Flask, owner_id: int, titles: list[str]) -> list[int]:
-    """Insert items directly and return their ids."""
-    with app.app_context():
-        items = [Item(owner_id=owner_id, title=title, body=f"body of {title}") for title in titles]
-        db.session.add_all(items)
-        db.session.commit()
-        return [item.id for item in items]
 
 
 def _fail(message: str) -> None:
@@ -136,7 +112,8 @@ def pg_app(pg_migrated: str, redis_server: RedisServer) -> Iterator[Flask]:
     yield application
     with application.app_context():
         db.session.remove()
-        db.session.execute(text("TRUNCATE items, users RESTART IDENTITY CASCADE"))
+        tables = ", ".join(f'"{name}"' for name in db.metadata.tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.session.commit()
         db.engine.dispose()
     redis_server_client = application.extensions["redis_client"].get()

@@ -8,7 +8,7 @@ import logging
 import sys
 
 import pytest
-from conftest import make_settings
+from app_helpers import make_settings
 from flask import Flask
 from flask.testing import FlaskClient
 

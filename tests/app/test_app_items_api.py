@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import add_items
+from app_helpers import add_items
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import make_settings
+from app_helpers import make_settings
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 

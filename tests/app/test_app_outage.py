@@ -7,8 +7,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from app_helpers import make_settings
 from app_servers import PostgresServer, PostgresTemplate, RedisServer, ServerError, free_port
-from conftest import make_settings
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade

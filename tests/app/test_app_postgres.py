@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import make_settings
+from app_helpers import make_settings
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text

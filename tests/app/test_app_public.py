@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import add_items
+from app_helpers import add_items
 from flask import Flask
 from flask.testing import FlaskClient
 
