@@ -6,14 +6,17 @@ from flask import Flask
 
 from app import models  # noqa: F401  (registers every table before migrations look)
 from app.api import register_api
+from app.auth import init_auth
 from app.cli import register_commands
 from app.database import engine_options
 from app.errors import register_error_handlers
 from app.extensions import api, cache, db, migrate, redis_client
 from app.health import bp as health_bp
+from app.i18n import init_i18n
 from app.observability.logging import configure_logging
 from app.observability.requests import init_request_context
 from app.public import bp as public_bp
+from app.security import init_security
 from app.services.health import init_health
 from app.settings import Settings, load_settings
 
@@ -34,6 +37,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     redis_client.init_app(app, settings)
     api.init_app(app)
     init_health(app)
+    init_security(app, settings)
+    init_i18n(app)
+    init_auth(app, settings)
 
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)

@@ -6,7 +6,8 @@ import secrets
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+import limits
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values people paste from examples; refused in production as if unset.
@@ -57,6 +58,47 @@ class ApiSettings(BaseSettings):
     max_content_length: int = Field(default=1024 * 1024, ge=1024)
 
 
+class AuthSettings(BaseSettings):
+    """AUTH_*: token lifetimes and the rate limits of the sign-in endpoints."""
+
+    model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
+
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    # flask-limiter strings; per client IP and, for sign-in, per account as well.
+    login_rate_limit: str = "10/minute;50/hour"
+    register_rate_limit: str = "5/minute;20/hour"
+    refresh_rate_limit: str = "30/minute"
+
+    @field_validator("login_rate_limit", "register_rate_limit", "refresh_rate_limit")
+    @classmethod
+    def _parse_limit(cls, value: str) -> str:
+        """Refuse a rate limit string flask-limiter could not parse."""
+        try:
+            limits.parse_many(value)
+        except ValueError:
+            raise ValueError(f"not a rate limit: {value!r} (e.g. '10/minute;50/hour')") from None
+        return value
+
+
+class SecuritySettings(BaseSettings):
+    """CORS_ORIGINS, CSP_CONNECT_SRC, TRUSTED_PROXY_HOPS: the browser-facing policy."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    # Comma-separated origins allowed to call /api/* cross-origin; empty means none.
+    cors_origins: str = ""
+    # Extra origins the pages may connect to (e.g. the bucket's URL for browser uploads).
+    csp_connect_src: str = ""
+    # Proxies in front of the app that append X-Forwarded-For/-Proto (Nginx: 1).
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+
+    @staticmethod
+    def split(value: str) -> list[str]:
+        """Split a comma-separated setting into its non-empty, trimmed parts."""
+        return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+
+
 class Settings(BaseSettings):
     """Everything the app reads from its environment."""
 
@@ -71,6 +113,8 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
@@ -125,7 +169,14 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         # A section's own error names its field without the section's env prefix.
-        sections = (Settings, DatabaseSettings, RedisSettings, ApiSettings)
+        sections = (
+            Settings,
+            DatabaseSettings,
+            RedisSettings,
+            ApiSettings,
+            AuthSettings,
+            SecuritySettings,
+        )
         env_prefix = {cls.__name__: cls.model_config.get("env_prefix", "") for cls in sections}
         loc = "_".join(str(part) for part in first["loc"]).upper()
         where = f"{env_prefix.get(exc.title, '')}{loc}" if loc else ""

@@ -12,6 +12,7 @@ from flask_smorest.pagination import PaginationParameters
 
 from app.api.blueprint import Blueprint
 from app.api.content_type import require_json_body
+from app.auth import current_actor, login_required_api, require_owner_or_admin
 from app.models import Item
 from app.schemas.items import ItemCreateSchema, ItemQuerySchema, ItemSchema, ItemUpdateSchema
 from app.services import items as service
@@ -24,6 +25,10 @@ blp.before_request(require_json_body)
 def error(status: str) -> dict[str, str]:
     """Document an error response by its HTTP status name (schema: app/schemas/errors.py)."""
     return {"response": status}
+
+
+# Writes need a bearer token (or a signed-in session with its CSRF header).
+BEARER_AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 @blp.route("")
@@ -42,14 +47,22 @@ class Items(MethodView):
         pagination_parameters.item_count = total
         return rows
 
+    @login_required_api
     @blp.arguments(ItemCreateSchema)
     @blp.response(201, ItemSchema)
+    @blp.alt_response(401, **error("UNAUTHORIZED"))
+    @blp.alt_response(403, **error("FORBIDDEN"))
     @blp.alt_response(409, **error("CONFLICT"))
     @blp.alt_response(415, **error("UNSUPPORTED_MEDIA_TYPE"))
     @blp.alt_response(422, **error("UNPROCESSABLE_ENTITY"))
+    @blp.doc(security=BEARER_AUTH)
     def post(self, data: dict[str, Any]) -> Item:
-        """Create an item."""
-        return service.create_item(**data)
+        """Create an item owned by the caller (admins may name another owner_id)."""
+        actor = current_actor()
+        assert actor is not None  # login_required_api
+        owner_id = data.pop("owner_id", None) or actor.id
+        require_owner_or_admin(owner_id)
+        return service.create_item(owner_id=owner_id, **data)
 
 
 @blp.route("/<int:item_id>")
@@ -62,17 +75,27 @@ class ItemById(MethodView):
         """Return one item."""
         return service.get_item(item_id)
 
+    @login_required_api
     @blp.arguments(ItemUpdateSchema)
     @blp.response(200, ItemSchema)
+    @blp.alt_response(401, **error("UNAUTHORIZED"))
+    @blp.alt_response(403, **error("FORBIDDEN"))
     @blp.alt_response(404, **error("NOT_FOUND"))
     @blp.alt_response(409, **error("CONFLICT"))
     @blp.alt_response(422, **error("UNPROCESSABLE_ENTITY"))
+    @blp.doc(security=BEARER_AUTH)
     def patch(self, changes: dict[str, Any], item_id: int) -> Item:
-        """Change an item's title and/or body."""
+        """Change an item's title and/or body (its owner or an admin)."""
+        require_owner_or_admin(service.get_item(item_id).owner_id)
         return service.update_item(item_id, changes)
 
+    @login_required_api
     @blp.response(204)
+    @blp.alt_response(401, **error("UNAUTHORIZED"))
+    @blp.alt_response(403, **error("FORBIDDEN"))
     @blp.alt_response(404, **error("NOT_FOUND"))
+    @blp.doc(security=BEARER_AUTH)
     def delete(self, item_id: int) -> None:
-        """Delete an item."""
+        """Delete an item (its owner or an admin)."""
+        require_owner_or_admin(service.get_item(item_id).owner_id)
         service.delete_item(item_id)

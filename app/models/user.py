@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from app.models.item import Item
 
 
-class User(UserMixin, TimestampMixin, Base):
+class User(UserMixin, TimestampMixin, Base):  # type: ignore[misc]
     """A person who owns items."""
 
     __tablename__ = "users"

@@ -42,7 +42,8 @@ class ItemSchema(Schema):
 class ItemCreateSchema(Schema):
     """Fields accepted when creating an item."""
 
-    owner_id = fields.Int(required=True, strict=True, validate=validate.Range(1, MAX_ID))
+    # Optional since auth: the owner is the caller; only admins may name someone else.
+    owner_id = fields.Int(strict=True, validate=validate.Range(1, MAX_ID))
     title = Text(required=True, validate=validate.Length(1, TITLE_MAX))
     body = Text(load_default="", validate=validate.Length(max=BODY_MAX))
 

@@ -1,0 +1,107 @@
+"""/api/v1/auth: register, exchange credentials for tokens, refresh, revoke, whoami."""
+
+# flask-smorest ships no type hints; its decorators keep the signatures they wrap.
+# mypy: disable-error-code="untyped-decorator"
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask_jwt_extended import get_current_user, jwt_required
+from werkzeug.exceptions import Unauthorized
+
+from app.api.blueprint import Blueprint
+from app.api.content_type import require_json_body
+from app.auth import service
+from app.auth.actor import current_actor, login_required_api
+from app.auth.schemas import CredentialsSchema, RegisterSchema, TokenSchema, UserSchema
+from app.auth.signals import user_registered
+from app.auth.tokens import BEARER, issue_access_token, issue_tokens, revoke_current_token
+from app.models import User
+from app.security.limits import refresh_limits, register_limits, sign_in_limits
+
+blp = Blueprint(
+    "auth_api", __name__, description="Accounts and JWTs: register, token, refresh, revoke."
+)
+BEARER_AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+
+def error(status: str) -> dict[str, str]:
+    """Document an error response by its HTTP status name."""
+    return {"response": status}
+
+
+def json_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer 415 before parsing unless the body is declared as JSON."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        require_json_body()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blp.route("/register", methods=["POST"])
+@register_limits
+@json_only
+@blp.arguments(RegisterSchema)
+@blp.response(201, UserSchema)
+@blp.alt_response(409, **error("CONFLICT"))
+@blp.alt_response(422, **error("UNPROCESSABLE_ENTITY"))
+@blp.alt_response(429, **error("TOO_MANY_REQUESTS"))
+@blp.alt_response(503, **error("SERVICE_UNAVAILABLE"))
+def register(data: dict[str, Any]) -> User:
+    """Create an account (role "user")."""
+    user = service.register_user(data["email"], data["password"], data["name"])
+    user_registered.send(user)
+    return user
+
+
+@blp.route("/token", methods=["POST"])
+@sign_in_limits
+@json_only
+@blp.arguments(CredentialsSchema)
+@blp.response(200, TokenSchema)
+@blp.alt_response(401, **error("UNAUTHORIZED"))
+@blp.alt_response(429, **error("TOO_MANY_REQUESTS"))
+def token(data: dict[str, Any]) -> dict[str, Any]:
+    """Exchange email and password for a short-lived access token and a refresh token."""
+    user = service.authenticate(data["email"], data["password"])
+    if user is None:
+        raise Unauthorized("The email address or password is wrong.", www_authenticate=None)
+    return issue_tokens(user)
+
+
+@blp.route("/refresh", methods=["POST"])
+@refresh_limits
+@jwt_required(refresh=True)
+@blp.response(200, TokenSchema)
+@blp.alt_response(401, **error("UNAUTHORIZED"))
+@blp.doc(security=BEARER_AUTH, description=f"Send the refresh token: `Authorization: {BEARER}`.")
+def refresh() -> dict[str, Any]:
+    """Return a new access token for the refresh token presented."""
+    user: User = get_current_user()
+    return issue_access_token(user)
+
+
+@blp.route("/revoke", methods=["POST"])
+@jwt_required(verify_type=False)
+@blp.response(204)
+@blp.alt_response(401, **error("UNAUTHORIZED"))
+@blp.doc(security=BEARER_AUTH)
+def revoke() -> None:
+    """Revoke the presented token (access or refresh): it is refused from now on."""
+    revoke_current_token()
+
+
+@blp.route("/me", methods=["GET"])
+@login_required_api
+@blp.response(200, UserSchema)
+@blp.alt_response(401, **error("UNAUTHORIZED"))
+@blp.doc(security=BEARER_AUTH)
+def me() -> User | None:
+    """Return the signed-in user."""
+    return current_actor()

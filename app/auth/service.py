@@ -1,0 +1,79 @@
+"""Account use cases: register, authenticate (with rehash), change preferences."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import User
+from app.models.base import utcnow
+from app.security.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.services.errors import ConflictError, InvalidInputError
+from app.services.users import find_by_email, normalize_email
+
+log = logging.getLogger(__name__)
+
+# Verified when the email is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = hash_password("not the password of anyone at all")
+
+
+def register_user(email: str, password: str, name: str = "") -> User:
+    """Create a user with an argon2id hash; an existing email is a conflict."""
+    address = normalize_email(email)
+    problem = password_problem(password)
+    if problem:
+        raise InvalidInputError(
+            "The request failed validation; see errors.",
+            errors={"json": {"password": [problem]}},
+        )
+    if find_by_email(address) is not None:
+        raise ConflictError("An account with this email address already exists.")
+    user = User(email=address, name=(name.strip() or address.split("@")[0])[:120])
+    user.password_hash = hash_password(password)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent registration won the race
+        db.session.rollback()
+        raise ConflictError("An account with this email address already exists.") from None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user whose password matches, upgrading an outdated hash."""
+    try:
+        address = normalize_email(email)
+    except InvalidInputError:
+        address = ""
+    user = find_by_email(address) if address else None
+    if user is None or not user.password_hash:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        # Parameters were raised since this hash was made: store a fresh one now that
+        # the plain password is at hand.
+        user.password_hash = hash_password(password)
+        log.info("password rehashed", extra={"user_id": user.id})
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def set_locale(user: User, locale: str | None) -> None:
+    """Store the user's preferred language (None: follow the browser)."""
+    user.locale = locale
+    db.session.commit()
+
+
+def load_active_user(user_id: int | str) -> User | None:
+    """Return the active user with this id, or None."""
+    try:
+        key = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    user = db.session.get(User, key) if 0 < key < 2**31 else None
+    return user if user is not None and user.is_active else None
