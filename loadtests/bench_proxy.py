@@ -124,7 +124,8 @@ def ratios(results: list[Result]) -> list[dict[str, object]]:
                 "gunicorn_p99_ms": direct.p99_ms,
                 "nginx_p99_ms": proxied.p99_ms,
                 "p99_ratio": round(proxied.p99_ms / direct.p99_ms, 3),
-                "errors": direct.errors + proxied.errors,
+                "gunicorn_errors": direct.errors,
+                "nginx_errors": proxied.errors,
             }
         )
     return rows
@@ -135,7 +136,7 @@ def report(rows: list[dict[str, object]], meta: dict[str, object], out_dir: Path
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench_proxy.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     head = ["endpoint", "direct req/s", "nginx req/s", "ratio", "direct p99", "nginx p99"]
-    head += ["p99 ratio", "errors"]
+    head += ["p99 ratio", "errors direct/nginx"]
     lines = [f"# Nginx vs straight gunicorn ({meta['when']})", "", f"`{meta['command']}`", ""]
     lines += [f"| {' | '.join(head)} |", f"|{'---|' * len(head)}"]
     table = Table(title="through Nginx (HTTPS) vs straight to gunicorn")
@@ -150,11 +151,15 @@ def report(rows: list[dict[str, object]], meta: dict[str, object], out_dir: Path
             f"{r['gunicorn_p99_ms']:.1f} ms",
             f"{r['nginx_p99_ms']:.1f} ms",
             f"{r['p99_ratio']:.2f}",
-            str(r["errors"]),
+            f"{r['gunicorn_errors']}/{r['nginx_errors']}",
         ]
         table.add_row(*cells)
         lines.append(f"| {' | '.join(cells)} |")
-    lines += ["", f"wrk {meta['wrk']}, median of {meta['rounds']} alternating rounds per target"]
+    lines += [
+        "",
+        f"wrk {meta['wrk']}, median of {meta['rounds']} alternating rounds per target; "
+        f"{meta['cpus']} CPUs, load average {meta['load_average_1m']} at the end",
+    ]
     (out_dir / "bench_proxy.md").write_text("\n".join(lines) + "\n")
     return table
 
@@ -195,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         "wrk": f"-t{args.threads} -c{args.connections} -d{args.duration}s --latency",
         "rounds": args.rounds,
         "cpus": os.cpu_count(),
+        # Other work on the machine skews both sides; the alternation keeps the ratio fair-ish.
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "results": [asdict(r) for r in results],
     }
     Console(width=max(console.width, 110)).print(report(rows, meta, args.out))
