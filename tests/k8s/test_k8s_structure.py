@@ -222,7 +222,21 @@ def test_network_policies_default_deny_and_allow_little(docs: list[Doc]) -> None
     extra = {
         n: egress_ports(p) for n, p in policies.items() if n not in ("allow-egress", "default-deny")
     }
-    assert {n: ports for n, ports in extra.items() if ports} == {"allow-worker-smtp": {587}}
+    assert {n: ports for n, ports in extra.items() if ports} == {
+        "allow-worker-smtp": {587},
+        "allow-gate-egress": {8000},
+    }
+    # The gate pods reach the web pods and nothing else.
+    (gate_rule,) = policies["allow-gate-egress"]["spec"]["egress"]
+    (gate_peer,) = gate_rule["to"]
+    assert gate_peer == {
+        "podSelector": {
+            "matchLabels": {
+                "app.kubernetes.io/name": "flask-kit",
+                "app.kubernetes.io/component": "web",
+            }
+        }
+    }
     assert (
         policies["allow-worker-smtp"]["spec"]["podSelector"]["matchLabels"][
             "app.kubernetes.io/component"
