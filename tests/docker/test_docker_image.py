@@ -11,6 +11,7 @@ import pytest
 from docker_harness import APP_VERSION, Container, docker, inspect
 from testinfra.host import Host
 
+pytestmark = pytest.mark.timeout(900)  # the first test may build the image from scratch
 APP_UID = 10001
 # A budget, so a fat layer slipping in (a compiler, a cache) fails the suite.
 MAX_IMAGE_BYTES = 450_000_000

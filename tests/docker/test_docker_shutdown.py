@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from docker_harness import DRAIN_PORT, Container, docker, inspect
 
+pytestmark = pytest.mark.timeout(900)  # the first test may build the image from scratch
 GRACE_SECONDS = 10  # GUNICORN_GRACEFUL_TIMEOUT set by production_env
 
 
