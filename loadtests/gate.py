@@ -12,8 +12,6 @@ import json
 import logging
 import ssl
 import time
-import urllib.error
-import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,37 +19,10 @@ from typing import Any
 from locust import events
 from locust.env import Environment
 
+from loadtests import session
 from rollout.gates import DEFAULT_GATES_FILE, GateConfig, Measures, evaluate, load_gates
 
 log = logging.getLogger("loadtests.gate")
-
-# Optional features: name -> (method, path). A feature whose probe answers 401/404/405 is
-# reported as skipped (in the verdict and the log) and its tasks do not run; once present,
-# the same answers count as failures like any other.
-OPTIONAL_FEATURES: dict[str, tuple[str, str]] = {
-    "auth": ("POST", "/api/v1/auth/login"),
-    "uploads": ("POST", "/api/v1/uploads"),
-}
-ABSENT_STATUSES = frozenset({401, 404, 405})
-
-skipped_features: dict[str, str] = {}
-created_ids: list[str] = []
-_owner: dict[str, int | None] = {}
-
-
-def record_created(item_id: Any) -> None:
-    """Remember an id the server acknowledged with 201 (checked against the DB afterwards)."""
-    created_ids.append(str(item_id))
-
-
-def owner_id(environment: Environment) -> int | None:
-    """Return the user id writes are made as (--owner-id, else the owner of a listed item)."""
-    return _owner.get("id")
-
-
-def feature_available(name: str) -> bool:
-    """Say whether an optional feature answered its probe."""
-    return name not in skipped_features
 
 
 def _bucket(ms: float) -> int:
@@ -107,7 +78,6 @@ def _add_arguments(parser: Any) -> None:
     group.add_argument("--gate-json", default="", help="resolved gate thresholds (from rollout)")
     group.add_argument("--verdict-file", default="", help="write the verdict JSON here")
     group.add_argument("--ca-cert", default="", help="CA bundle to trust for https hosts")
-    group.add_argument("--owner-id", type=int, default=0, help="user id items are created for")
 
 
 def _ssl_context(environment: Environment) -> ssl.SSLContext:
@@ -127,48 +97,10 @@ def _on_request(
 
 
 @events.test_start.add_listener
-def _probe_features(environment: Environment, **_: Any) -> None:
-    """Probe optional endpoints once, outside locust's stats, so absent ones are skipped openly."""
-    if not environment.host:
-        return
-    ctx = _ssl_context(environment)
-    _owner["id"] = _discover_owner(environment, ctx)
-    if _owner["id"] is None:
-        skipped_features["writes"] = "no item to take an owner_id from (--owner-id): no writes"
-        log.warning("no owner id: item writes are skipped")
-    for name, (method, path) in OPTIONAL_FEATURES.items():
-        req = urllib.request.Request(  # noqa: S310 - host is the locust target URL
-            environment.host.rstrip("/") + path,
-            method=method,
-            data=b"{}",
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=5, context=ctx) as resp:  # noqa: S310
-                status = resp.status
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-        except OSError as exc:
-            status = 0
-            log.warning("probe %s %s failed: %s", method, path, exc)
-        if status in ABSENT_STATUSES:
-            skipped_features[name] = f"{method} {path} answered {status}: tasks skipped"
-            log.warning("feature %r not available (%s); its tasks are skipped", name, status)
-
-
-def _discover_owner(environment: Environment, ctx: ssl.SSLContext) -> int | None:
-    """Use --owner-id, else the owner of the newest item (the stack seeds a demo user)."""
-    opts = environment.parsed_options
-    if opts is not None and getattr(opts, "owner_id", 0):
-        return int(opts.owner_id)
-    url = (environment.host or "").rstrip("/") + "/api/v1/items?page_size=1"
-    try:
-        with urllib.request.urlopen(url, timeout=5, context=ctx) as resp:  # noqa: S310
-            items = json.loads(resp.read())
-    except (OSError, ValueError) as exc:
-        log.warning("cannot list items to find an owner: %s", exc)
-        return None
-    return int(items[0]["owner_id"]) if items else None
+def _probe(environment: Environment, **_: Any) -> None:
+    """Sign in and probe optional features once, before the users start."""
+    if environment.host:
+        session.probe(environment.host, _ssl_context(environment))
 
 
 def gate_config(environment: Environment) -> GateConfig | None:
@@ -227,8 +159,8 @@ def _gate(environment: Environment, **_: Any) -> None:
         "measures": {**m.__dict__, "fail_ratio": m.fail_ratio},
         "errors": errors,
         "endpoints": endpoints,
-        "skipped_features": skipped_features,
-        "created_ids": created_ids,
+        "skipped_features": session.shared.skipped,
+        "created_ids": session.shared.created_ids,
         "timeline": timeline.rows(),
     }
     opts = environment.parsed_options

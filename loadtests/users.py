@@ -1,8 +1,9 @@
-"""Realistic locust users: anonymous browsing and API clients working on items.
+"""Realistic locust users: anonymous browsing, and API clients working on items and uploads.
 
-Extend by subclassing: optional features (auth, uploads) are probed once by loadtests.gate;
-tasks that need one return early while it is absent, so they neither fail nor pass silently
-(the verdict lists the skipped features).
+Writes are made as one shared load-test account (loadtests.session signs it in once).
+Extend by subclassing: a task that needs an optional feature returns early while the
+feature is absent, so it neither fails nor passes silently (the verdict lists the skipped
+features and why).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import gevent.ssl
 from locust import FastHttpUser, between, tag, task
 from locust.env import Environment
 
-from loadtests.gate import feature_available, owner_id, record_created
+from loadtests.session import shared
 
 
 def _trusting(ca: str, cafile: str | None = None, **_: Any) -> gevent.ssl.SSLContext:
@@ -61,7 +62,7 @@ class KitUser(FastHttpUser):
 
 
 class Browser(KitUser):
-    """Anonymous visitor: home page, item list pages, API docs."""
+    """Anonymous visitor: home page, item list pages, one item, API docs."""
 
     weight = 3
     wait_time = between(0.05, 0.3)
@@ -91,36 +92,37 @@ class Browser(KitUser):
 
 
 class ApiClient(KitUser):
-    """API client that creates, reads and updates its own items."""
+    """API client that creates, reads and updates its own items as the load-test account."""
 
     weight = 2
     wait_time = between(0.05, 0.3)
     items_path = "/api/v1/items"
 
     def on_start(self) -> None:
-        """Start with no items of its own; write as the owner of an existing item."""
+        """Start with no items of its own."""
         self.own: list[Any] = []
-        self.owner_id = owner_id(self.environment)
 
     def payload(self) -> dict[str, Any]:
-        """Return a new item's body."""
-        return {
-            "owner_id": self.owner_id,
-            "title": f"load-{uuid.uuid4().hex[:16]}",
-            "body": "created by locust",
-        }
+        """Return a new item's body (owner_id only for an app without auth)."""
+        body: dict[str, Any] = {"title": f"load-{uuid.uuid4().hex[:16]}", "body": "by locust"}
+        if shared.owner_id is not None:
+            body["owner_id"] = shared.owner_id
+        return body
 
     @tag("write")
     @task(2)
     def create(self) -> None:
         """Create an item; every 201 is remembered for the nothing-lost check."""
-        if self.owner_id is None:
+        if not shared.writes_enabled():
             return
-        with self.client.post(self.items_path, json=self.payload(), catch_response=True) as resp:
+        with self.client.post(
+            self.items_path, json=self.payload(), headers=shared.auth_headers(),
+            catch_response=True,
+        ) as resp:  # fmt: skip
             body = self.check(resp, 201, want_json=True)
             if isinstance(body, dict) and "id" in body:
                 self.own.append(body["id"])
-                record_created(body["id"])
+                shared.created_ids.append(str(body["id"]))
             elif body is not None:
                 resp.failure("201 without an id")
 
@@ -140,13 +142,14 @@ class ApiClient(KitUser):
     @tag("write")
     @task(1)
     def update(self) -> None:
-        """Rename one of its items."""
+        """Change the body of one of its items."""
         if not self.own:
             return
         item_id = random.choice(self.own)  # noqa: S311
         with self.client.patch(
             f"{self.items_path}/{item_id}",
             json={"body": f"updated {uuid.uuid4().hex[:8]}"},
+            headers=shared.auth_headers(),
             name=f"{self.items_path}/[id]",
             catch_response=True,
         ) as resp:
@@ -154,19 +157,28 @@ class ApiClient(KitUser):
 
 
 class Uploader(ApiClient):
-    """API client that also uploads files (that task is skipped until auth and uploads exist)."""
+    """API client that also declares uploads and reads them back (skipped until they exist).
+
+    The file bytes go straight to object storage with the presigned form, not through the
+    app, so they are not part of this load.
+    """
 
     weight = 1
 
-    @task
+    @tag("write")
+    @task(1)
     def upload(self) -> None:
-        """Upload a small file once auth and uploads exist."""
-        if not (feature_available("auth") and feature_available("uploads")):
+        """Declare an upload (201 with a presigned form), then read it back."""
+        if "uploads" in shared.skipped or not shared.token:
             return
+        declared = {"filename": "load.txt", "content_type": "text/plain", "size": 18}
         with self.client.post(
-            "/api/v1/uploads",
-            data=b"hello from locust\n",
-            headers={"Content-Type": "text/plain"},
-            catch_response=True,
+            "/api/v1/uploads", json=declared, headers=shared.auth_headers(), catch_response=True
         ) as resp:
-            self.check(resp, 201, want_json=True)
+            body = self.check(resp, 201, want_json=True)
+        if isinstance(body, dict) and "id" in body:
+            with self.client.get(
+                f"/api/v1/uploads/{body['id']}", headers=shared.auth_headers(),
+                name="/api/v1/uploads/[id]", catch_response=True,
+            ) as resp:  # fmt: skip
+                self.check(resp, 200, want_json=True)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rollout.exitcodes import Exit, help_text
 from rollout.flow import Options, Rollout, RolloutFailed
 from rollout.gates import DEFAULT_GATES_FILE, GateConfigError, resolve_gates
+from rollout.loaduser import load_user_env
 from rollout.release import ReleaseError, checkout_version, materialise
 from rollout.report import report_dir
 from rollout.state import RolloutLocked, StateStore
@@ -86,7 +87,7 @@ def deploy(args: argparse.Namespace, target: Target, store: StateStore, console:
     opts = Options(
         gates=gates, reports_base=args.reports, force_migration=args.force_migration,
         stop_delay_s=args.stop_delay, background_load=args.background_load,
-        keep_failed=args.keep_failed,
+        keep_failed=args.keep_failed, load_env=load_user_env(state_dir()),
     )  # fmt: skip
     outcome = Rollout(target, store, release, opts, console).run(
         report_dir(args.reports, release.version)

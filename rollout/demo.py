@@ -22,6 +22,7 @@ from rollout.exitcodes import Exit
 from rollout.faults import broken_release
 from rollout.flow import Options, Outcome, Rollout
 from rollout.gates import DEFAULT_GATES_FILE, resolve_gates
+from rollout.loaduser import load_user_env
 from rollout.release import checkout_version, materialise
 from rollout.report import report_dir
 from rollout.stack import LocalStack, StackConfig, StackError
@@ -81,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         before = stack.active_colour()
         gates = resolve_gates(DEFAULT_GATES_FILE, [])
         reports = REPO_ROOT / "reports" / "rollouts"
-        opts = Options(gates, reports, stop_delay_s=args.stop_delay, background_load=True)
+        opts = Options(
+            gates, reports, stop_delay_s=args.stop_delay, background_load=True,
+            load_env=load_user_env(state_dir()),
+        )  # fmt: skip
         console.rule(f"rollout of {version} ({args.scenario})")
         target = LocalTarget(REPO_ROOT, stack)
         store = StateStore(state_dir() / "rollout.json")

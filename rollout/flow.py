@@ -52,6 +52,7 @@ class Options:
     stop_delay_s: float = 10.0
     background_load: bool = False
     keep_failed: bool = False
+    load_env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,7 +101,9 @@ class Rollout:
     def _gate(self, name: str, url: str) -> LoadResult:
         cfg = self.opts.gates[name]
         with self.console.status(f"  locust gate {name}: {cfg.users} users for {cfg.duration_s}s"):
-            result = run_gate(cfg, url, self.target.ca_cert(), self.outcome.report_dir)
+            result = run_gate(
+                cfg, url, self.target.ca_cert(), self.outcome.report_dir, self.opts.load_env
+            )
         self.outcome.loads[name] = result
         m = result.measures
         self.console.print(
@@ -163,6 +166,7 @@ class Rollout:
                 target.public_url(),
                 target.ca_cert(),
                 self.outcome.report_dir,
+                self.opts.load_env,
             )
             self.background.start()
             time.sleep(3)  # a steady baseline before anything moves

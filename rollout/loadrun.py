@@ -59,8 +59,17 @@ class LoadResult:
 class LocustRun:
     """One locust subprocess against a host, with the gate plugin's verdict file."""
 
-    def __init__(self, cfg: GateConfig, host: str, ca_cert: Path | None, out_dir: Path) -> None:
+    def __init__(
+        self,
+        cfg: GateConfig,
+        host: str,
+        ca_cert: Path | None,
+        out_dir: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.cfg = cfg
+        # Credentials travel in the environment, never on the command line (ps shows argv).
+        self.env = {**os.environ, **(env or {})}
         self.out_dir = out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         self.verdict = out_dir / f"locust-{cfg.name}.json"
@@ -83,7 +92,7 @@ class LocustRun:
         with open(self.log, "wb") as log:
             # Own session: a Ctrl-C on the rollout must not kill the load mid-measurement.
             self.proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                self.cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
+                self.cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT, env=self.env,
                 start_new_session=True,
             )  # fmt: skip
 
@@ -121,9 +130,15 @@ class LocustRun:
         return LoadResult.from_verdict(self.verdict, self.html, code)
 
 
-def run_gate(cfg: GateConfig, host: str, ca_cert: Path | None, out_dir: Path) -> LoadResult:
+def run_gate(
+    cfg: GateConfig,
+    host: str,
+    ca_cert: Path | None,
+    out_dir: Path,
+    env: dict[str, str] | None = None,
+) -> LoadResult:
     """Run one bounded gate and return its verdict."""
-    run = LocustRun(cfg, host, ca_cert, out_dir)
+    run = LocustRun(cfg, host, ca_cert, out_dir, env)
     run.start()
     started = time.monotonic()
     result = run.wait()

@@ -28,7 +28,9 @@ class Gates:
         self.interrupt: str = ""
         self.ran: list[tuple[str, str]] = []
 
-    def __call__(self, cfg: GateConfig, host: str, ca: Path | None, out: Path) -> LoadResult:
+    def __call__(
+        self, cfg: GateConfig, host: str, ca: Path | None, out: Path, env: Any = None
+    ) -> LoadResult:
         self.ran.append((cfg.name, host))
         if cfg.name == self.interrupt:
             raise KeyboardInterrupt

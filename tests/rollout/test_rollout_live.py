@@ -1,0 +1,161 @@
+"""Blue-green on a real local stack under locust load: zero failures, nothing lost, and the
+negative cases (killed colour, failing gate, failing post-switch check) really detected."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from rich.console import Console
+
+from rollout.exitcodes import Exit
+from rollout.faults import broken_release
+from rollout.flow import Options, Outcome, Rollout
+from rollout.gates import DEFAULT_GATES_FILE, GateConfig, resolve_gates
+from rollout.loadrun import LoadResult, LocustRun
+from rollout.loaduser import load_user_env
+from rollout.release import materialise
+from rollout.report import report_dir
+from rollout.state import StateStore
+from rollout.targets.base import Release
+from rollout.targets.local import LocalTarget
+from tests.rollout.conftest import REPO_ROOT, Live
+
+pytestmark = pytest.mark.slow
+
+# Short gates keep the module to a couple of minutes; latency bounds are loose because the
+# load generator, Nginx and both colours share two cores with whatever else runs.
+QUICK = [
+    "pre_switch.duration_s=8", "pre_switch.min_requests=150",
+    "pre_switch.max_p95_ms=1000", "pre_switch.max_p99_ms=2500",
+    "post_switch.duration_s=6", "post_switch.min_requests=100",
+    "post_switch.max_p95_ms=1000", "post_switch.max_p99_ms=2500",
+]  # fmt: skip
+BACKGROUND = GateConfig(
+    name="background", users=10, spawn_rate=10, duration_s=240, min_requests=1,
+    max_fail_ratio=0.0, max_p95_ms=10_000, max_p99_ms=10_000,
+)  # fmt: skip
+
+
+def deploy(live: Live, release: Release, target: Any = None) -> Outcome:
+    """Run the whole flow in-process on the live stack."""
+    opts = Options(
+        resolve_gates(DEFAULT_GATES_FILE, QUICK), live.state_dir, stop_delay_s=2,
+        load_env=load_user_env(live.state_dir),
+    )  # fmt: skip
+    store = StateStore(live.state_dir / "rollout.json")
+    rollout = Rollout(target or live.target, store, release, opts, Console(quiet=True))
+    return rollout.run(report_dir(live.state_dir / "reports", release.version))
+
+
+def new_release(live: Live, version: str) -> Release:
+    return Release(version, materialise(REPO_ROOT, live.state_dir / "releases", version))
+
+
+def background(live: Live, out: Path) -> LocustRun:
+    stack: Any = live.stack
+    env = load_user_env(live.state_dir)
+    run = LocustRun(BACKGROUND, stack.public_url, stack.ca_cert_path, out, env)
+    run.start()
+    time.sleep(3)
+    assert run.running()
+    return run
+
+
+def rows_in_db(live: Live, ids: list[str]) -> int:
+    """Count how many of the acknowledged item ids have their row."""
+    url = live.stack.app_env()["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")  # type: ignore[attr-defined]
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM items WHERE id = ANY(%s)", ([int(i) for i in ids],)
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_blue_green_and_back_under_load(live: Live, tmp_path: Path) -> None:
+    start = live.stack.active_colour()  # type: ignore[attr-defined]
+    load = background(live, tmp_path)
+    first = deploy(live, new_release(live, "live-v2"))
+    second = deploy(live, new_release(live, "live-v3"))
+    result: LoadResult = load.stop()
+
+    assert (first.code, second.code) == (Exit.PROMOTED, Exit.PROMOTED), (
+        first.reason,
+        second.reason,
+    )
+    assert live.stack.active_colour() == start  # type: ignore[attr-defined]
+    # Zero downtime: both switches and both stops of the old colour under load, not one failure.
+    assert result.measures["num_failures"] == 0, result.errors
+    assert result.measures["num_requests"] >= 2000
+    seen = {c for row in result.timeline for c in row["colours"]}
+    assert seen == {"blue", "green"}
+    # Nothing lost: every 201 any client saw (background and gates) has its row.
+    created = [*result.created_ids]
+    for outcome in (first, second):
+        for gate in outcome.loads.values():
+            created += gate.created_ids
+    assert len(created) > 100
+    assert rows_in_db(live, created) == len(set(created))
+    summary = (second.report_dir / "summary.txt").read_text()
+    assert "PROMOTED" in summary
+    assert (second.report_dir / "chart.png").exists()
+    assert (second.report_dir / "locust-pre_switch.html").exists()
+    assert (second.report_dir / "testinfra-junit.xml").exists()
+
+
+def test_failing_gate_blocks_the_switch(live: Live) -> None:
+    active = live.stack.active_colour()  # type: ignore[attr-defined]
+    good = new_release(live, "live-v4")
+    slow = broken_release(good.source_dir, live.state_dir / "releases" / "live-slow", delay_s=1.5)
+    outcome = deploy(live, Release("live-slow", slow))
+    assert outcome.code == Exit.GATE_FAILED
+    assert "p95" in outcome.reason
+    assert live.stack.active_colour() == active  # type: ignore[attr-defined]
+    assert "pre-switch gate failed" in (outcome.report_dir / "summary.txt").read_text()
+
+
+class ArmingTarget(LocalTarget):
+    """The real local target; arms the release's fault right after a switch to the new colour."""
+
+    def __init__(self, live: Live, trigger: Path, colour: str) -> None:
+        super().__init__(REPO_ROOT, live.stack)  # type: ignore[arg-type]
+        self.trigger, self.colour = trigger, colour
+
+    def switch(self, colour: str) -> None:
+        super().switch(colour)
+        if colour == self.colour:
+            self.trigger.touch()
+
+
+def test_failing_post_switch_check_switches_back(live: Live, tmp_path: Path) -> None:
+    active = live.stack.active_colour()  # type: ignore[attr-defined]
+    idle = "green" if active == "blue" else "blue"
+    trigger = tmp_path / "arm"
+    good = new_release(live, "live-v5")
+    bad = broken_release(
+        good.source_dir, live.state_dir / "releases" / "live-late", fault="error", trigger=trigger
+    )
+    outcome = deploy(live, Release("live-late", bad), ArmingTarget(live, trigger, idle))
+    assert outcome.code == Exit.ROLLED_BACK, outcome.reason
+    assert outcome.loads["pre_switch"].passed
+    assert not outcome.loads["post_switch"].passed
+    assert live.stack.active_colour() == active  # type: ignore[attr-defined]
+    assert [e.name for e in outcome.events][-1] == "switched back"
+
+
+def test_killing_the_active_colour_is_seen(live: Live, tmp_path: Path) -> None:
+    """Stopping the serving colour without a switch fails requests: the zero means something."""
+    active = live.stack.active_colour()  # type: ignore[attr-defined]
+    procs = {p.name: p.pid for p in live.stack.status().processes}  # type: ignore[attr-defined]
+    load = background(live, tmp_path)
+    os.kill(procs[f"app-{active}"], signal.SIGTERM)
+    time.sleep(4)
+    result = load.stop()
+    assert result.measures["num_failures"] > 0
+    live.stack.up()  # type: ignore[attr-defined]  # brings the active colour back
