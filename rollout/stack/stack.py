@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import socket
 import stat
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-import requests
 
 from rollout.stack import services
 from rollout.stack.certs import ensure_certificates
@@ -33,7 +31,9 @@ from rollout.stack.nginx import (
     read_colour,
     switch_upstreams,
 )
+from rollout.stack.probes import answering_colour, wait_answering, wait_healthy
 from rollout.stack.proc import run
+from rollout.stack.programs import build_programs, check_ports_free
 from rollout.stack.releases import release_from_worktree, worktree_version
 from rollout.stack.status import ColourStatus, ProcessStatus, StackStatus
 from rollout.stack.supervisor import RUNNING, Program, Supervisor, alive
@@ -298,60 +298,15 @@ class LocalStack:
         )
 
     def _programs(self) -> list[Program]:
-        """Return every supervised program; the worker only if the release has app.worker."""
-        cfg, creds, py = self.config, self.credentials, sys.executable
-        launch = [py, "-m", "rollout.stack.launch", str(self.state)]
-        programs = [
-            services.postgres_program(cfg),
-            services.redis_program(cfg, creds),
-            services.s3_program(cfg, creds),
-        ]
-        for colour in COLOURS:
-            programs.append(
-                Program(
-                    f"app-{colour}",
-                    [*launch, "colour", colour],
-                    cfg.repo_root,
-                    priority=50,
-                    stopwaitsecs=40,
-                    startsecs=1,
-                )
-            )
+        """Return the programs for the current state (worker from the active release)."""
         release = read_release(self.state, self._current_active())
-        if release and _has_module(release.release_dir, "app", "worker"):
-            programs.append(
-                Program("worker", [*launch, "worker"], cfg.repo_root, priority=60, stopwaitsecs=40)
-            )
-        nginx_cmd = self.nginx.command("-g", "daemon off;")
-        programs.append(
-            Program(
-                "nginx",
-                nginx_cmd,
-                self.state / "nginx",
-                priority=90,
-                stopsignal="QUIT",
-                stopwaitsecs=30,
-            )
+        return build_programs(
+            self.config, self.credentials, self.nginx, release.release_dir if release else None
         )
-        return programs
-
-    def _ports_of(self, name: str) -> list[tuple[int, str]]:
-        """Return the ports program name listens on, each with a name for messages."""
-        prefix = {"s3": "s3", "nginx": "nginx"}.get(name, name)
-        return [
-            (port, what)
-            for what, port in self.config.ports().items()
-            if what == name or what.startswith(f"{prefix} ")
-        ]
 
     def _check_ports(self, names: list[str]) -> None:
-        """Fail with one clear line when a port of a not-yet-running program is taken."""
-        for name in names:
-            if self.supervisor.is_running() and self._running(name):
-                continue
-            for port, what in self._ports_of(name):
-                if not _port_free(port):
-                    raise StackError(f"port {port} ({what}) on {HOST} is already taken")
+        """Fail with one clear line when a port of a program that is not running is taken."""
+        check_ports_free(self.config, [n for n in names if not self._running(n)])
 
     def _running(self, name: str) -> bool:
         """Tell whether supervisor runs program name."""
@@ -375,31 +330,13 @@ class LocalStack:
 
     def _check_health(self, colour: str, release: Release | None, wait: float = 0) -> None:
         """Require colour's /healthz to answer with its release's version (waiting up to wait)."""
-        expected = release.version if release else None
-        deadline = time.monotonic() + wait
-        last = "no answer"
-        while True:
-            try:
-                body = requests.get(f"{self.colour_url(colour)}/healthz", timeout=2).json()
-                if body.get("color") == colour and body.get("version") == expected:
-                    return
-                last = f"answered {body}"
-            except (requests.RequestException, ValueError) as exc:
-                last = str(exc)
-            if time.monotonic() >= deadline:
-                tail = self.supervisor.tail(f"app-{colour}")
-                raise StackError(f"{colour} not healthy as {expected} ({last}); log: {tail}")
-            time.sleep(0.2)
+        version = release.version if release else None
+        tail = functools.partial(self.supervisor.tail, f"app-{colour}")  # read only on failure
+        wait_healthy(self.colour_url(colour), colour, version, wait, tail)
 
     def _answering_colour(self) -> str:
         """Ask through Nginx which colour answers the public URL."""
-        try:
-            resp = requests.get(
-                f"{self.public_url}/healthz", verify=str(self.ca_cert_path), timeout=5
-            )
-        except requests.RequestException as exc:
-            raise StackError(f"no answer through nginx: {exc}") from exc
-        return resp.headers.get("X-App-Color", f"HTTP {resp.status_code}")
+        return answering_colour(self.public_url, self.ca_cert_path)
 
     def _migrate_once(self, release: Release) -> None:
         """Migrate for a release once (a marker per version); later ups skip it."""
@@ -418,33 +355,4 @@ class LocalStack:
             self.nginx.reload(self.state / "nginx" / "run" / "nginx.pid")
         else:
             self.supervisor.start("nginx")
-        deadline = time.monotonic() + 15
-        while (answer := _try(self._answering_colour)) != self._current_active():
-            if time.monotonic() > deadline:
-                raise StackError(f"nginx does not route to the active colour: {answer}")
-            time.sleep(0.2)
-
-
-def _try(call: Callable[[], str]) -> str:
-    """Return call() or the StackError's message."""
-    try:
-        return call()
-    except StackError as exc:
-        return str(exc)
-
-
-def _port_free(port: int) -> bool:
-    """Tell whether nothing listens on (or holds) 127.0.0.1:port."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
-def _has_module(root: Path, *parts: str) -> bool:
-    """Tell whether root holds module a.b as a file or a package."""
-    base = root.joinpath(*parts)
-    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+        wait_answering(self.public_url, self.ca_cert_path, self._current_active(), wait=15)
