@@ -112,6 +112,16 @@ def test_every_pod_is_hardened(docs: list[Doc]) -> None:
             assert set(requests) >= {"cpu", "memory"}, name
 
 
+def test_image_entrypoint_and_version_are_kept(docs: list[Doc]) -> None:
+    # `args`, never `command`: tini (the image's ENTRYPOINT) stays PID 1 and forwards SIGTERM.
+    # APP_VERSION comes from the image, so a `kubectl set image` alone moves the version too.
+    for obj, template in workloads(docs):
+        for container in template["spec"]["containers"]:
+            assert "command" not in container, obj["metadata"]["name"]
+            assert container["args"]
+            assert "APP_VERSION" not in {e["name"] for e in container.get("env", [])}
+
+
 def test_long_running_containers_have_all_probes(docs: list[Doc]) -> None:
     deployments = of_kind(docs, "Deployment")
     assert {d["metadata"]["name"] for d in deployments} == {"app-blue", "app-green", "app-worker"}
@@ -127,7 +137,7 @@ def test_web_probes_use_the_health_endpoints(docs: list[Doc]) -> None:
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
-    assert container["command"] == ["gunicorn", "-c", "python:app.gunicorn_conf", "app.wsgi:app"]
+    assert container["args"] == ["gunicorn", "-c", "python:app.gunicorn_conf", "app.wsgi:app"]
     assert config_data(docs)["GUNICORN_BIND"] == "0.0.0.0:8000"
 
 
@@ -151,10 +161,10 @@ def test_spread_across_zones_and_nodes(docs: list[Doc]) -> None:
 
 def test_worker_and_migration_commands(docs: list[Doc]) -> None:
     worker = get(docs, "Deployment", "app-worker")["spec"]["template"]["spec"]["containers"][0]
-    assert worker["command"] == ["python", "-m", "app.worker"]
+    assert worker["args"] == ["python", "-m", "app.worker"]
     job = get(docs, "Job", "app-migrate")["spec"]
     container = job["template"]["spec"]["containers"][0]
-    assert container["command"] == ["flask", "db", "upgrade"]
+    assert container["args"] == ["flask", "db", "upgrade"]
     assert {"name": "FLASK_APP", "value": "app.wsgi"} in container["env"]
     assert job["template"]["spec"]["restartPolicy"] == "Never"
     assert job["backoffLimit"] <= 1
@@ -280,8 +290,9 @@ def test_alerts_cover_the_slos(rendered: Rendered) -> None:
     ]
     alerts = {r["alert"]: r for r in rules if "alert" in r}
     exprs = " ".join(r["expr"] for r in rules)
-    assert "http_requests_total" in exprs
-    assert "http_request_duration_seconds_bucket" in exprs
+    assert "app_http_requests_total" in exprs
+    assert "app_http_request_duration_seconds_bucket" in exprs
+    assert "app_dependency_up" in exprs
     assert 'up{job="flask-kit",service="app-active"}' in exprs
     assert len(alerts) >= 4
     for alert in alerts.values():

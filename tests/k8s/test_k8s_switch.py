@@ -117,15 +117,13 @@ def test_rollout_then_promotion_render_same_image(
     blue, green = get(docs, "Deployment", "app-blue"), get(docs, "Deployment", "app-green")
     release = pod_image(blue).split("@")[0] + "@" + NEW_DIGEST
 
-    # `rollout deploy`: the idle colour gets the release image and version first...
+    # `rollout deploy`: the idle colour gets the release image (it carries APP_VERSION) first...
     green2 = local(tmp_path, green, "set", "image", f"app={release}")
-    green2 = local(tmp_path, green2, "set", "env", "APP_VERSION=1.2.3")
     validate(tmp_path, green2)
     assert pod_image(green2) == release
     assert pod_image(blue) != release
     # ...and the old colour follows on the next release; then both run one image again.
     blue2 = local(tmp_path, blue, "set", "image", f"app={release}")
-    blue2 = local(tmp_path, blue2, "set", "env", "APP_VERSION=1.2.3")
     assert pod_image(blue2) == pod_image(green2) == release
     blue_spec, green_spec = blue2["spec"]["template"]["spec"], green2["spec"]["template"]["spec"]
     for spec in (blue_spec, green_spec):
@@ -163,4 +161,4 @@ def test_migration_job_per_release(rendered: dict[str, list[Doc]], tmp_path: Pat
     validate(tmp_path, job)
     assert job["metadata"]["name"] == name
     assert pod_image(job) == release
-    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["flask", "db", "upgrade"]
+    assert job["spec"]["template"]["spec"]["containers"][0]["args"] == ["flask", "db", "upgrade"]
