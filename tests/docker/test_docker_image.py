@@ -108,3 +108,12 @@ def test_image_size_within_budget(image: str) -> None:
     size = inspect(image, "image")["Size"]
     print(f"image {image}: {size / 1e6:.0f} MB")
     assert size < MAX_IMAGE_BYTES
+
+
+def test_refuses_to_start_without_production_secrets(image: str) -> None:
+    done = docker(
+        "run", "--rm", "--network", "host", "--read-only", "-e", "GUNICORN_BIND=127.0.0.1:22083",
+        image, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "SECRET_KEY must be set when APP_ENV=production" in done.stdout + done.stderr
