@@ -91,3 +91,12 @@ def test_dead_upstream_gives_json_502(proxy: Proxy) -> None:
         assert resp.json()["code"] == 502
     finally:
         route(proxy, proxy.blue, proxy.green)
+
+
+def test_config_nginx_refuses_is_never_loaded(proxy: Proxy) -> None:
+    before = active_include(proxy).read_text()
+    broken = Route("green", 0, proxy.green.app_root)  # port 0: `nginx -t` fails
+    with pytest.raises(StackError, match="nginx -t failed"):
+        route(proxy, broken, proxy.blue)
+    assert active_include(proxy).read_text() == before
+    assert answering(proxy) == "blue"
