@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -16,6 +17,14 @@ NODE_POLICIES = (
     "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 )
+
+
+def _issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
+    """Return the OIDC issuer URL EKS reports for a cluster it has created."""
+    oidcs = identities[0].oidcs if identities else None
+    if not oidcs or not oidcs[0].issuer:
+        raise pulumi.RunError("EKS reported no OIDC issuer for the cluster")
+    return oidcs[0].issuer
 
 
 @dataclass
@@ -131,7 +140,7 @@ class Cluster(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
         )
-        issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
+        issuer = cluster.identities.apply(_issuer)
         provider = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc",
             url=issuer,

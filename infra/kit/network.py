@@ -149,7 +149,7 @@ class Network(pulumi.ComponentResource):
         private: list[aws.ec2.Subnet] = []
         nats: list[aws.ec2.NatGateway] = []
         for i in range(settings.az_count):
-            zone = zones.names.apply(lambda names, i=i: names[i])
+            zone = zones.names[i]
             subnet = aws.ec2.Subnet(
                 f"{name}-public-{i}",
                 vpc_id=vpc.id,
@@ -184,7 +184,7 @@ class Network(pulumi.ComponentResource):
                     )
                 )
         for i in range(settings.az_count):
-            zone = zones.names.apply(lambda names, i=i: names[i])
+            zone = zones.names[i]
             subnet = aws.ec2.Subnet(
                 f"{name}-private-{i}",
                 vpc_id=vpc.id,

@@ -112,24 +112,24 @@ class Postgres(pulumi.ComponentResource):
             # protect: `pulumi destroy` refuses until someone runs `pulumi state unprotect`.
             opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection),
         )
-        document = pulumi.Output.all(
-            password=password.result, host=instance.address, port=instance.port
-        ).apply(
-            lambda v: pulumi.Output.json_dumps(
-                {
-                    "engine": "postgres",
-                    "username": args.username,
-                    "password": v["password"],
-                    "host": v["host"],
-                    "port": v["port"],
-                    "dbname": args.database,
-                    # What the app reads as DATABASE_URL (psycopg 3 driver, TLS required).
-                    "url": (
-                        f"postgresql+psycopg://{args.username}:{v['password']}@{v['host']}:"
-                        f"{v['port']}/{args.database}?sslmode=require"
-                    ),
-                }
-            )
+        document = pulumi.Output.json_dumps(
+            {
+                "engine": "postgres",
+                "username": args.username,
+                "password": password.result,
+                "host": instance.address,
+                "port": instance.port,
+                "dbname": args.database,
+                # What the app reads as DATABASE_URL (psycopg 3 driver, TLS required).
+                "url": pulumi.Output.format(
+                    "postgresql+psycopg://{0}:{1}@{2}:{3}/{4}?sslmode=require",
+                    args.username,
+                    password.result,
+                    instance.address,
+                    instance.port,
+                    args.database,
+                ),
+            }
         )
         secret = stored_secret(
             name,

@@ -77,16 +77,19 @@ class Redis(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        document = pulumi.Output.all(token=token.result, host=group.primary_endpoint_address).apply(
-            lambda v: pulumi.Output.json_dumps(
-                {
-                    "auth_token": v["token"],
-                    "host": v["host"],
-                    "port": REDIS_PORT,
-                    # What the app reads as REDIS_URL: rediss:// is Redis over TLS.
-                    "url": f"rediss://:{v['token']}@{v['host']}:{REDIS_PORT}/0",
-                }
-            )
+        document = pulumi.Output.json_dumps(
+            {
+                "auth_token": token.result,
+                "host": group.primary_endpoint_address,
+                "port": REDIS_PORT,
+                # What the app reads as REDIS_URL: rediss:// is Redis over TLS.
+                "url": pulumi.Output.format(
+                    "rediss://:{0}@{1}:{2}/0",
+                    token.result,
+                    group.primary_endpoint_address,
+                    REDIS_PORT,
+                ),
+            }
         )
         secret = stored_secret(
             name,

@@ -23,7 +23,7 @@ def generated_password(name: str, length: int, parent: pulumi.Resource) -> rando
 def stored_secret(
     name: str,
     description: str,
-    value: pulumi.Output[str],
+    value: pulumi.Input[str],
     kms_key_id: pulumi.Input[str],
     recovery_days: int,
     tags: dict[str, str],
@@ -43,7 +43,7 @@ def stored_secret(
     aws.secretsmanager.SecretVersion(
         f"{name}-secret-value",
         secret_id=secret.id,
-        secret_string=pulumi.Output.secret(value),
+        secret_string=pulumi.Output.from_input(value).apply(pulumi.Output.secret),
         opts=pulumi.ResourceOptions(parent=secret),
     )
     return secret

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -9,6 +10,19 @@ import pulumi_aws as aws
 
 from kit.cluster import ClusterOidc
 from kit.iam import irsa_trust_policy, policy_document
+
+ValidationOption = aws.acm.outputs.CertificateDomainValidationOption
+
+
+def _option_for(
+    domain: str,
+) -> Callable[[Sequence[ValidationOption]], ValidationOption]:
+    """Return a picker for the DNS validation record ACM asks for ``domain``."""
+
+    def pick(options: Sequence[ValidationOption]) -> ValidationOption:
+        return next(o for o in options if o.domain_name == domain)
+
+    return pick
 
 
 @dataclass
@@ -52,9 +66,7 @@ class Tls(pulumi.ComponentResource):
         )
         records = []
         for index, domain in enumerate([args.domain, *args.alternative_names]):
-            option = certificate.domain_validation_options.apply(
-                lambda options, domain=domain: next(o for o in options if o.domain_name == domain)
-            )
+            option = certificate.domain_validation_options.apply(_option_for(domain))
             records.append(
                 aws.route53.Record(
                     f"{name}-validation-{index}",

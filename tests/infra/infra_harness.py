@@ -18,6 +18,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from pulumi.runtime.mocks import MockMonitor
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResource,
@@ -57,6 +58,7 @@ class Run:
     exports: dict[str, Any] = field(default_factory=dict)
     secret_exports: set[str] = field(default_factory=set)
     invokes: list[str] = field(default_factory=list)
+    protected: set[tuple[str, str]] = field(default_factory=set)
 
     def of_type(self, token: str) -> list[Resource]:
         """Return the resources of one type token, e.g. ``aws:rds/instance:Instance``."""
@@ -167,6 +169,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
         raise NotImplementedError(f"no mock for invoke {args.token}")
 
 
+class RecordingMonitor(MockMonitor):
+    """The mock monitor, also noting which resources ask for Pulumi's ``protect``."""
+
+    def __init__(self, mocks: RecordingMocks, run: Run) -> None:
+        super().__init__(mocks)
+        self._run = run
+
+    def RegisterResource(self, request: Any) -> Any:
+        """Record ``protect`` (which MockResourceArgs leaves out), then register as usual."""
+        if request.protect:
+            self._run.protected.add((request.type, request.name))
+        return super().RegisterResource(request)
+
+
 def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, str]:
     """Return Pulumi.<stack>.yaml's config (plus overrides) as the CLI hands it to the program."""
     data = yaml.safe_load((INFRA / f"Pulumi.{stack}.yaml").read_text())
@@ -180,7 +196,10 @@ def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[st
 
 def _run(stack: str, config: dict[str, str], body: Callable[[], None]) -> Run:
     run = Run()
-    pulumi.runtime.set_mocks(RecordingMocks(run), project=PROJECT, stack=stack, preview=False)
+    mocks = RecordingMocks(run)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks, run)
+    )
     pulumi.runtime.set_all_config(config)
 
     async def collect(outputs: dict[str, Any]) -> None:

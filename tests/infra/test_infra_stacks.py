@@ -112,6 +112,16 @@ def test_prod_keeps_data_that_dev_may_drop() -> None:
     } == {30.0}
 
 
+def test_data_is_protected_from_pulumi_destroy_outside_dev() -> None:
+    expected = {
+        ("aws:rds/instance:Instance", "flask-kit-{}-postgres-db"),
+        ("aws:s3/bucket:Bucket", "flask-kit-{}-uploads-bucket"),
+    }
+    assert stack("dev").protected == set()
+    for name in ("staging", "prod"):
+        assert stack(name).protected == {(t, n.format(name)) for t, n in expected}
+
+
 def test_prod_is_highly_available_and_dev_is_small() -> None:
     dev, prod = stack("dev"), stack("prod")
     assert (_db(dev)["multiAz"], _db(prod)["multiAz"]) == (False, True)
