@@ -95,8 +95,12 @@ class Nginx:
             raise StackError(f"nginx is not running (pid file {pid_file})") from exc
         return pid
 
-    def reload(self, pid_file: Path, timeout: float = 30.0) -> None:
-        """Reload gracefully and return once every worker from before the reload has exited."""
+    def reload(self, pid_file: Path, timeout: float = 45.0) -> None:
+        """Reload gracefully and return once every worker from before the reload has exited.
+
+        The timeout is above worker_shutdown_timeout (30 s), after which Nginx itself closes
+        what old workers still hold.
+        """
         master = self.master_pid(pid_file)
         old_workers = children(master)
         # `-s reload` (unlike a bare HUP) reports a config it cannot load.
