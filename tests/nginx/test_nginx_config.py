@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,30 @@ def test_templates_are_envsubst_safe(template: Path) -> None:
     assert all(name.startswith("NGINX_") for name in names), names
     assert not re.findall(r"\$NGINX_", text), "write ${NGINX_X}, not $NGINX_X"
     assert text.startswith("#"), "each file starts with a header saying why"
+
+
+def test_python_renderer_matches_envsubst_as_the_official_image_runs_it() -> None:
+    """The nginx image's entrypoint runs `envsubst "${NGINX_A} ${NGINX_B} ..."` per template."""
+    envsubst = shutil.which("envsubst")
+    if envsubst is None:
+        pytest.fail("envsubst is missing (apt-get install gettext-base)")
+    variables = {
+        name: f"value-of-{name.lower()}"
+        for template in TEMPLATES.rglob("*.template")
+        for name in re.findall(r"\$\{(NGINX_\w+)\}", template.read_text())
+    }
+    # Like the image, define more variables than are used, some that look like nginx's own.
+    env = {"PATH": "/usr/bin:/bin", "host": "NOT-SUBSTITUTED", "NGINX_VERSION": "1.28"}
+    env |= variables
+    shell_format = " ".join(f"${{{name}}}" for name in env if re.match(r"^NGINX_", name))
+    for template in sorted(TEMPLATES.rglob("*.template")):
+        text = template.read_text()
+        official = subprocess.run(
+            [envsubst, shell_format],
+            input=text,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert render_text(text, variables) == official, template.name
