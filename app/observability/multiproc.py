@@ -11,24 +11,18 @@ ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def prepare_dir() -> Path:
-    """Ensure PROMETHEUS_MULTIPROC_DIR exists (a private temp dir when unset) and set it.
+    """Ensure an empty PROMETHEUS_MULTIPROC_DIR (a private temp dir when unset) and set it.
 
-    Called from the gunicorn config, in the master, before any worker imports
-    prometheus_client: the client picks its file-backed values at import time.
+    Called by gunicorn's on_starting hook in the master, before any worker is forked;
+    samples left by an earlier run are deleted so a restart never adds old counts.
     """
     raw = os.environ.get(ENV)
     path = Path(raw) if raw else Path(tempfile.mkdtemp(prefix="kit-prometheus-"))
     path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink(missing_ok=True)
     os.environ[ENV] = str(path)
     return path
-
-
-def wipe_dir() -> None:
-    """Delete samples left by an earlier run, so a restart never adds old counts."""
-    raw = os.environ.get(ENV)
-    if raw:
-        for stale in Path(raw).glob("*.db"):
-            stale.unlink(missing_ok=True)
 
 
 def mark_worker_dead(worker: Any) -> None:

