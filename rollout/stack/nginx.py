@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -59,9 +60,15 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 @cache
-def nginx_version(binary: str = "nginx") -> tuple[int, ...]:
+def nginx_binary() -> str:
+    """Return nginx's path; /usr/sbin is not on a normal user's PATH on Debian."""
+    path = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
+    return shutil.which("nginx", path=path) or "nginx"
+
+
+def nginx_version(binary: str = "") -> tuple[int, ...]:
     """Return the installed nginx version, e.g. (1, 22, 1)."""
-    out = run([binary, "-v"]).stderr
+    out = run([binary or nginx_binary(), "-v"]).stderr
     match = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", out)
     if not match:
         raise StackError(f"cannot read the nginx version from: {out.strip()}")
@@ -74,7 +81,7 @@ class Nginx:
 
     prefix: Path
     conf: Path
-    binary: str = "nginx"
+    binary: str = field(default_factory=nginx_binary)
 
     def command(self, *extra: str) -> list[str]:
         """Build an nginx command line for this instance."""

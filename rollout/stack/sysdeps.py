@@ -30,7 +30,8 @@ def venv_bin(name: str) -> Path:
 
 def missing_packages() -> list[str]:
     """Return the Debian packages whose programs are missing."""
-    return sorted({pkg for prog, pkg in PROGRAMS.items() if shutil.which(prog) is None})
+    path = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"  # nginx lives in /usr/sbin
+    return sorted({pkg for prog, pkg in PROGRAMS.items() if shutil.which(prog, path=path) is None})
 
 
 def ensure_system_packages(repo_root: Path) -> None:
