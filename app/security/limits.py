@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import ServiceUnavailable
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from app.extensions import limiter
 from app.settings import Settings
@@ -68,8 +68,16 @@ def client_ip() -> str:
 
 
 def account_key() -> str:
-    """Key a limit by the account named in a JSON or form body, else by address."""
-    data: Any = request.get_json(silent=True) if request.is_json else request.form
+    """Key a limit by the account named in a JSON or form body, else by address.
+
+    Never raises: flask-limiter would take a key function's error for a storage outage.
+    Hostile bodies (too deep, too large, not UTF-8) fall back to the address; the view's
+    own parsing then answers them with 400/413.
+    """
+    try:
+        data: Any = request.get_json(silent=True) if request.is_json else request.form
+    except (RecursionError, HTTPException, ValueError):
+        data = None
     email = data.get("email") if hasattr(data, "get") else None
     if isinstance(email, str) and email.strip():
         return "account:" + email.strip().lower()[:MAX_ACCOUNT_KEY]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
+from flask_jwt_extended import create_access_token
 
 from app.extensions import db
 from app.models import Item
@@ -32,3 +34,10 @@ def add_items(app: Flask, owner_id: int, titles: list[str]) -> list[int]:
         db.session.add_all(items)
         db.session.commit()
         return [item.id for item in items]
+
+
+def sign_in(app: Flask, client: FlaskClient, user_id: int) -> None:
+    """Send USER_ID's access token (Authorization: Bearer) with every request of CLIENT."""
+    with app.test_request_context():
+        token = create_access_token(identity=str(user_id))
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"

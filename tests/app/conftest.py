@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from app_helpers import make_settings
+from app_helpers import make_settings, sign_in
 from app_servers import PostgresServer, PostgresTemplate, RedisServer, ServerError
 from flask import Flask
 from flask.testing import FlaskClient
@@ -37,13 +37,15 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def owner(app: Flask) -> int:
-    """Create a user who can own items and return its id."""
+def owner(app: Flask, client: FlaskClient) -> int:
+    """Create a user who can own items, sign `client` in as it, and return its id."""
     with app.app_context():
         user = User(email="owner@example.com", name="Owner")
         db.session.add(user)
         db.session.commit()
-        return user.id
+        user_id = user.id
+    sign_in(app, client, user_id)  # item writes need an authenticated owner (issue 3)
+    return user_id
 
 
 def _fail(message: str) -> None:

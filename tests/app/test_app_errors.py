@@ -19,13 +19,13 @@ def assert_error(response, status: int, code: str) -> dict:  # type: ignore[no-u
     return body  # type: ignore[no-any-return]
 
 
-def test_400_malformed_json(client: FlaskClient) -> None:
+def test_400_malformed_json(client: FlaskClient, owner: int) -> None:
     response = client.post(URL, data='{"title": ', content_type="application/json")
     body = assert_error(response, 400, "bad_request")
     assert "JSON" in body["message"]
 
 
-def test_400_invalid_utf8(client: FlaskClient) -> None:
+def test_400_invalid_utf8(client: FlaskClient, owner: int) -> None:
     response = client.post(URL, data=b'{"title": "\xff"}', content_type="application/json")
     assert_error(response, 400, "bad_request")
 
@@ -50,7 +50,7 @@ def test_409_conflict(client: FlaskClient, owner: int) -> None:
     assert_error(client.post(URL, json={"owner_id": owner, "title": "dup"}), 409, "conflict")
 
 
-def test_413_oversize_body(client: FlaskClient) -> None:
+def test_413_oversize_body(client: FlaskClient, owner: int) -> None:
     payload = b'{"title": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     response = client.post(URL, data=payload, content_type="application/json")
     assert_error(response, 413, "payload_too_large")
@@ -79,13 +79,15 @@ def test_415_on_patch(client: FlaskClient) -> None:
         ({"owner_id": 1, "title": "x", "body": 5}, "body"),
     ],
 )
-def test_422_validation(client: FlaskClient, payload: dict[str, object], field: str) -> None:
+def test_422_validation(
+    client: FlaskClient, payload: dict[str, object], field: str, owner: int
+) -> None:
     body = assert_error(client.post(URL, json=payload), 422, "validation_error")
     assert field in body["errors"]["json"]
 
 
 @pytest.mark.parametrize("payload", [[], "text", 5, None])
-def test_422_body_not_an_object(client: FlaskClient, payload: object) -> None:
+def test_422_body_not_an_object(client: FlaskClient, payload: object, owner: int) -> None:
     response = client.post(
         URL, data=__import__("json").dumps(payload), content_type="application/json"
     )
@@ -158,6 +160,6 @@ def test_api_paths_answer_json_even_to_browsers(client: FlaskClient) -> None:
     assert response.mimetype == "application/json"
 
 
-def test_400_json_nested_too_deeply(client: FlaskClient) -> None:
+def test_400_json_nested_too_deeply(client: FlaskClient, owner: int) -> None:
     response = client.post(URL, data="[" * 100_000 + "]" * 100_000, content_type="application/json")
     assert_error(response, 400, "bad_request")

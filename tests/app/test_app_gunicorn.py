@@ -194,7 +194,10 @@ def test_real_gunicorn_serves_keeps_alive_and_logs_json(
     assert first.getheader("X-App-Color") == "green"
     assert first.getheader("Connection", "keep-alive").lower() == "keep-alive"
     sock = conn.sock
-    conn.request("POST", "/api/v1/items", body="{", headers={"Content-Type": "application/json"})
+    # Malformed JSON to an endpoint open to anonymous callers (item writes need a token).
+    conn.request(
+        "POST", "/api/v1/auth/token", body="{", headers={"Content-Type": "application/json"}
+    )
     second = conn.getresponse()
     assert second.status == 400
     assert json.loads(second.read())["error"] == "bad_request"
@@ -207,7 +210,7 @@ def test_real_gunicorn_serves_keeps_alive_and_logs_json(
     access = [line for line in lines if line["logger"] == "gunicorn.access"]
     assert [(a["request_id"], a["method"], a["path"], a["status"]) for a in access[-2:]] == [
         ("gunicorn-check-1", "GET", "/healthz", 200),
-        (access[-1]["request_id"], "POST", "/api/v1/items", 400),
+        (access[-1]["request_id"], "POST", "/api/v1/auth/token", 400),
     ]
     assert not [line for line in lines if line["logger"] == "app.request"]  # no duplicate
     assert any("Booting worker" in line["message"] for line in lines)

@@ -9,6 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
+from app.extensions import db
+from app.models import User
+
 URL = "/api/v1/items"
 
 
@@ -92,7 +95,10 @@ def test_renaming_onto_an_existing_title_is_a_conflict(client: FlaskClient, owne
     assert client.patch(f"{URL}/{second['id']}", json={"title": "b"}).status_code == 200
 
 
-def test_unknown_owner_is_a_field_error(client: FlaskClient) -> None:
+def test_unknown_owner_is_a_field_error(app: Flask, client: FlaskClient, owner: int) -> None:
+    with app.app_context():  # only admins may name another owner
+        db.session.get(User, owner).is_admin = True
+        db.session.commit()
     response = client.post(URL, json={"owner_id": 999, "title": "x"})
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"json": {"owner_id": ["User 999 does not exist."]}}

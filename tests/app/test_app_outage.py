@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from app_helpers import make_settings
+from app_helpers import make_settings, sign_in
 from app_servers import PostgresServer, PostgresTemplate, RedisServer, ServerError, free_port
 from flask import Flask
 from flask.testing import FlaskClient
@@ -68,6 +68,7 @@ def test_database_outage_gives_quick_503s_and_recovers(own_postgres: PostgresSer
         db.session.commit()
         owner_id = db.session.scalars(db.select(User.id)).one()
     client = app.test_client()
+    sign_in(app, client, owner_id)  # item writes need an authenticated owner
     assert (
         client.post("/api/v1/items", json={"owner_id": owner_id, "title": "before"}).status_code
         == 201
