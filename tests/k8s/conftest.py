@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from checkov_runs import CheckovRuns
 from k8s_harness import OVERLAYS, Doc, build, copy_k8s
+
+CHECKOV_KEY = pytest.StashKey[CheckovRuns]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start checkov right after collection when its tests are selected: it then runs in
+    the background while the faster tests do."""
+    if any(item.path.name == "test_k8s_validate_checkov.py" for item in items):
+        runs = CheckovRuns()
+        config.stash[CHECKOV_KEY] = runs
+        runs.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave no checkov behind when its tests never ran (deselected, -x, Ctrl-C)."""
+    runs = config.stash.get(CHECKOV_KEY, None)
+    if runs is not None:
+        runs.stop()
+
+
+@pytest.fixture(scope="session")
+def checkov_runs(pytestconfig: pytest.Config) -> Iterator[CheckovRuns]:
+    """Return the background checkov runs (started now if collection did not start them)."""
+    runs = pytestconfig.stash.get(CHECKOV_KEY, None) or CheckovRuns()
+    try:
+        yield runs
+    finally:
+        runs.stop()
 
 
 @pytest.fixture(scope="session")
