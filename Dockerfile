@@ -3,8 +3,10 @@
 # uid 10001 on a read-only root filesystem. Build it with `make image` (scripts/docker-image.sh).
 #
 # Build arguments and secrets:
-#   BASE_IMAGE   the Debian 12 base, pinned by tag and digest (bump both together). Machines that
-#                reach no registry build one with scripts/docker-base-image.sh and pass its tag.
+#   BASE_IMAGE   the Debian 12 base, pinned by tag and digest (bump both together; the current
+#                digest: `docker buildx imagetools inspect debian:bookworm-slim`, or let Renovate's
+#                docker manager do it). Machines that reach no registry build a base with
+#                scripts/docker-base-image.sh (debootstrap) and pass its tag.
 #   APP_VERSION  the release (git describe); shown by /healthz and the X-App-Version header.
 #   --secret id=extra_ca,src=FILE   an extra CA bundle for the builder's downloads (corporate TLS
 #                proxy); it is mounted for single RUN steps only and never reaches a layer.
