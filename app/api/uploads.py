@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 
@@ -26,7 +27,14 @@ from app.services import uploads as service
 
 blp = Blueprint("uploads", __name__, description="Uploads: files posted straight to storage.")
 
-blp.before_request(require_json_body)
+
+
+@blp.before_request
+def _json_bodies() -> None:
+    """Refuse a non-JSON body on create; /complete takes no body at all."""
+    if request.endpoint == "uploads.Uploads":
+        require_json_body()
+
 
 ERRORS = {"description": "Error: JSON {error, message, request_id, errors?}"}
 
@@ -40,7 +48,10 @@ def _actor() -> User:
 
 def _with_download(upload: Upload) -> dict[str, Any]:
     """Return the upload's fields plus a short-lived download URL."""
-    return {**UploadSchema().dump(upload), "download_url": service.download_url(upload)}
+    fields = ("id", "filename", "content_type", "size", "status", "details", "created_at")
+    return {name: getattr(upload, name) for name in fields} | {
+        "download_url": service.download_url(upload)
+    }
 
 
 @blp.route("")

@@ -15,7 +15,9 @@ from app.storage.base import ObjectHead, SignedPost, StorageError
 def make_client(settings: S3Settings) -> Any:
     """Return a boto3 S3 client: SigV4, path-style for custom endpoints, bounded timeouts."""
     addressing = "path" if settings.endpoint_url else "auto"
-    return boto3.client(
+    # A session of its own: credentials (env, profile or role) are resolved now, not shared
+    # with (or cached by) boto3's global default session.
+    return boto3.session.Session().client(
         "s3",
         endpoint_url=settings.endpoint_url or None,
         region_name=settings.region,
