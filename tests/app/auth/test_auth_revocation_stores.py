@@ -1,0 +1,83 @@
+"""app/auth/revocation.py on real services: shared by workers, kept across restarts, fail closed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from app_helpers import make_settings
+from app_servers import RedisServer, ServerError
+from flask import Flask
+from web_helpers import bearer, get_tokens, make_user
+
+from app import create_app
+from app.auth.revocation import REDIS_PREFIX
+from app.extensions import db
+
+ME = "/api/v1/auth/me"
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis this module may stop."""
+    try:
+        server = RedisServer()
+        server.start()
+    except ServerError as exc:
+        pytest.fail(f"test server could not start: {exc}", pytrace=False)
+    yield server
+    server.cleanup()
+
+
+def two_workers(database_url: str, redis_url: str = "") -> tuple[Flask, Flask]:
+    """Two app instances on the same services, as two gunicorn workers (or a restart) are."""
+    return (
+        create_app(make_settings(database_url, redis_url)),
+        create_app(make_settings(database_url, redis_url)),
+    )
+
+
+def test_database_store_is_shared_and_survives_a_restart(pg_migrated: str) -> None:
+    first, second = two_workers(pg_migrated)
+    make_user(first, "pg-revoke@example.com")
+    token = get_tokens(first.test_client(), "pg-revoke@example.com")["access_token"]
+    assert second.test_client().get(ME, headers=bearer(token)).status_code == 200
+    assert first.test_client().post("/api/v1/auth/revoke", headers=bearer(token)).status_code == 204
+    refused = second.test_client().get(ME, headers=bearer(token))
+    assert refused.get_json()["error"] == "token_revoked"
+    restarted = create_app(make_settings(pg_migrated))
+    assert restarted.test_client().get(ME, headers=bearer(token)).status_code == 401
+    for app in (first, second, restarted):
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_redis_store_is_shared_expires_and_fails_closed(
+    pg_migrated: str, own_redis: RedisServer
+) -> None:
+    first, second = two_workers(pg_migrated, own_redis.url)
+    make_user(first, "redis-revoke@example.com")
+    token = get_tokens(first.test_client(), "redis-revoke@example.com")["access_token"]
+    assert first.test_client().post("/api/v1/auth/revoke", headers=bearer(token)).status_code == 204
+    assert second.test_client().get(ME, headers=bearer(token)).status_code == 401
+
+    client = first.extensions["redis_client"].get()
+    keys = client.keys(REDIS_PREFIX + "*")
+    assert len(keys) == 1
+    ttl = client.ttl(keys[0])
+    assert 0 < ttl <= 15 * 60 + 1  # gone when the token would have expired anyway
+
+    fresh = get_tokens(first.test_client(), "redis-revoke@example.com")["access_token"]
+    own_redis.stop()
+    # Redis down: the revocation list cannot be read, so no token is trusted (503, not 500).
+    response = second.test_client().get(ME, headers=bearer(fresh))
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "service_unavailable"
+    assert response.headers["Retry-After"]
+    # Reading stays open to anonymous callers.
+    assert second.test_client().get("/api/v1/items").status_code == 200
+    for app in (first, second):
+        with app.app_context():
+            db.session.execute(db.text("TRUNCATE items, users, revoked_tokens CASCADE"))
+            db.session.commit()
+            db.engine.dispose()
