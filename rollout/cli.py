@@ -98,10 +98,15 @@ def deploy(args: argparse.Namespace, target: Target, store: StateStore, console:
     return outcome.code
 
 
+def _error(message: object) -> None:
+    """Print one plain line on stderr (never wrapped, never styled)."""
+    print(f"rollout: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rollout` console script."""
     args = build_parser().parse_args(argv)
-    console = Console(stderr=False, highlight=False)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     store = StateStore(state_dir() / "rollout.json")
     from rollout import ops  # after parsing: --help stays fast
 
@@ -120,22 +125,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(ops.switch(target, store, console, args.to))
         return int(ops.rollback(target, store, state_dir() / "releases", console))
     except TargetNotImplemented as exc:
-        console.print(f"rollout: {exc}")
+        _error(exc)
         return int(Exit.USAGE)
     except RolloutLocked as exc:
-        console.print(f"rollout: {exc}")
+        _error(exc)
         return int(Exit.LOCKED)
     except RolloutFailed as exc:
-        console.print(f"rollout: {exc.reason}")
+        _error(exc.reason)
         return int(exc.code)
     except (GateConfigError, ReleaseError) as exc:
-        console.print(f"rollout: {exc}")
+        _error(exc)
         return int(Exit.USAGE)
     except TargetError as exc:
-        console.print(f"rollout: {exc}")
+        _error(exc)
         return int(Exit.NOT_READY)
     except KeyboardInterrupt:
-        console.print("rollout: interrupted")
+        _error("interrupted")
         return int(Exit.INTERRUPTED)
 
 

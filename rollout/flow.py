@@ -204,7 +204,7 @@ class Rollout:
         self._phase(rec, "gate", "4. Pre-switch locust gate against the preview route")
         gate = self._gate("pre_switch", target.preview_url())
         if not gate.passed:
-            reason = "pre-switch gate failed: " + "; ".join(gate.reasons)
+            reason = "pre-switch gate failed: " + "; ".join(gate.reasons + _top_errors(gate))
             raise RolloutFailed(Exit.GATE_FAILED, reason)
 
         self._phase(rec, "switch", f"5. Switching public traffic to {idle}")
@@ -220,7 +220,7 @@ class Rollout:
         failures = smoke(target.public_url(), idle, release.version, target.ca_cert())
         post = self._gate("post_switch", target.public_url())
         if failures or not post.passed:
-            reasons = failures[:5] + post.reasons
+            reasons = failures[:5] + post.reasons + _top_errors(post)
             reason = "post-switch verification failed: " + "; ".join(reasons)
             raise RolloutFailed(Exit.ROLLED_BACK, reason)
         self.verified_after_switch = True
@@ -278,6 +278,12 @@ class Rollout:
             write_report(self.outcome)
         except Exception as exc:  # a broken chart must not hide the rollout's own outcome
             self.console.print(f"[yellow]report incomplete: {exc}[/]")
+
+
+def _top_errors(result: LoadResult, n: int = 2) -> list[str]:
+    """Name the most frequent errors of a locust run (what made it fail)."""
+    errors = sorted(result.errors, key=lambda e: -int(e["occurrences"]))[:n]
+    return [f"{e['occurrences']}x {e['method']} {e['name']}: {e['error']}" for e in errors]
 
 
 def _step(code: Exit, fn: Callable[[], T]) -> T:
