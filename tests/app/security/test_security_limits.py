@@ -1,0 +1,159 @@
+"""app/security/limits.py: 429 JSON with Retry-After, per IP and per account, Redis up and down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from app_helpers import make_settings
+from app_servers import RedisServer, ServerError
+from flask import Flask
+from flask.testing import FlaskClient
+from web_helpers import HTML, PASSWORD, csrf_from, make_user
+
+from app import create_app
+from app.extensions import db
+from app.security.limits import storage_healthy
+from app.settings import AuthSettings
+
+TOKEN = "/api/v1/auth/token"
+REGISTER = "/api/v1/auth/register"
+TIGHT = AuthSettings(login_rate_limit="3/minute", register_rate_limit="2/minute")
+
+
+def limited_app(redis_url: str = "") -> Flask:
+    """An app with small limits on a fresh SQLite database."""
+    app = create_app(make_settings(redis_url=redis_url, auth=TIGHT))
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def attempt(client: FlaskClient, password: str = "wrong password", ip: str = "10.0.0.1") -> int:
+    """Try to get a token as user@example.com from IP; return the status."""
+    response = client.post(
+        TOKEN,
+        json={"email": "user@example.com", "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+    return response.status_code
+
+
+def assert_429(response) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == 429
+    assert response.get_json()["error"] == "too_many_requests"
+    assert "Too many attempts" in response.get_json()["message"]
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert response.headers["X-RateLimit-Limit"] == "3"
+
+
+def test_token_endpoint_is_limited_per_ip() -> None:
+    app = limited_app()
+    make_user(app, "user@example.com")
+    client = app.test_client()
+    assert [attempt(client, PASSWORD) for _ in range(3)] == [200, 200, 200]
+    assert_429(
+        client.post(
+            TOKEN,
+            json={"email": "user@example.com", "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        )
+    )
+    assert attempt(client, PASSWORD, ip="10.0.0.2") == 200  # another address has its own budget
+
+
+def test_failed_attempts_are_limited_per_account_across_addresses() -> None:
+    app = limited_app()
+    make_user(app, "user@example.com")
+    client = app.test_client()
+    assert [attempt(client, ip=f"10.1.0.{n}") for n in range(3)] == [401, 401, 401]
+    assert attempt(client, PASSWORD, ip="10.1.0.99") == 429  # the account is locked for now
+    other = client.post(
+        TOKEN,
+        json={"email": "else@example.com", "password": "x"},
+        environ_base={"REMOTE_ADDR": "10.1.0.98"},
+    )
+    assert other.status_code == 401  # other accounts are unaffected
+
+
+def test_successful_sign_ins_do_not_use_the_account_budget() -> None:
+    app = limited_app()
+    make_user(app, "user@example.com")
+    client = app.test_client()
+    assert [attempt(client, PASSWORD, ip=f"10.2.0.{n}") for n in range(5)] == [200] * 5
+
+
+def test_page_and_api_share_the_sign_in_budget() -> None:
+    app = limited_app()
+    client = app.test_client()
+    assert attempt(client) == 401
+    assert attempt(client) == 401
+    token = csrf_from(client.get("/login", headers=HTML).get_data(as_text=True))
+    form = {"email": "x@example.com", "password": "y", "csrf_token": token}
+    assert (
+        client.post(
+            "/login", data=form, headers=HTML, environ_base={"REMOTE_ADDR": "10.0.0.1"}
+        ).status_code
+        == 401
+    )
+    page = client.post("/login", data=form, headers=HTML, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert page.status_code == 429
+    assert page.mimetype == "text/html"
+    assert page.headers["Retry-After"]
+    assert client.get("/login", headers=HTML).status_code == 200  # showing the form is free
+
+
+def test_registration_is_limited() -> None:
+    client = limited_app().test_client()
+    statuses = [
+        client.post(REGISTER, json={"email": f"r{n}@example.com", "password": PASSWORD}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis this module may stop and restart."""
+    try:
+        server = RedisServer()
+        server.start()
+    except ServerError as exc:
+        pytest.fail(f"test server could not start: {exc}", pytrace=False)
+    yield server
+    server.cleanup()
+
+
+def test_redis_counters_are_shared_by_workers(own_redis: RedisServer) -> None:
+    first, second = limited_app(own_redis.url), limited_app(own_redis.url)
+    assert attempt(first.test_client()) == 401
+    assert attempt(second.test_client()) == 401
+    assert attempt(first.test_client()) == 401
+    assert attempt(second.test_client()) == 429  # one budget across both "workers"
+    keys = first.extensions["redis_client"].get().keys("*kit-limits*")
+    assert keys
+
+
+def test_redis_down_sign_in_fails_open_registration_fails_closed(own_redis: RedisServer) -> None:
+    app = limited_app(own_redis.url)
+    make_user(app, "user@example.com")
+    client = app.test_client()
+    assert attempt(client, PASSWORD) == 200
+    own_redis.stop()
+
+    # Sign-in keeps working on per-process counters, which still enforce the limit.
+    assert [attempt(client, PASSWORD) for _ in range(3)] == [200, 200, 200]
+    assert attempt(client, PASSWORD) == 429
+    # Registration refuses to run without its shared counters: a clear 503, not a 500.
+    refused = client.post(REGISTER, json={"email": "new@example.com", "password": PASSWORD})
+    assert refused.status_code == 503
+    assert refused.get_json()["error"] == "service_unavailable"
+    assert refused.headers["Retry-After"] == "5"
+    with app.app_context():
+        assert not storage_healthy()
+
+    own_redis.start()
+    with app.app_context():
+        assert storage_healthy()
+    back = client.post(REGISTER, json={"email": "new@example.com", "password": PASSWORD})
+    assert back.status_code == 201
