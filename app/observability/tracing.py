@@ -73,7 +73,10 @@ def init_tracing(
         app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics"
     )
     with app.app_context():
-        SQLAlchemyInstrumentor().instrument(engine=db.engine, tracer_provider=provider)
+        # The instrumentation declares sqlalchemy < 2.1; its engine events work on 2.1 (tested).
+        SQLAlchemyInstrumentor().instrument(
+            engine=db.engine, tracer_provider=provider, skip_dep_check=True
+        )
     if not RedisInstrumentor().is_instrumented_by_opentelemetry:
         RedisInstrumentor().instrument(tracer_provider=provider)
     if not RequestsInstrumentor().is_instrumented_by_opentelemetry:

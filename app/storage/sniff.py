@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import struct
 
 HEAD_BYTES = 512
@@ -29,13 +30,11 @@ def detect_type(head: bytes) -> str | None:
 
 def _is_utf8_prefix(data: bytes) -> bool:
     """Tell whether DATA is UTF-8, allowing a character cut at the end."""
-    for cut in range(4):
-        try:
-            data[: len(data) - cut].decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        return True
-    return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def image_size(content_type: str, head: bytes) -> tuple[int, int] | None:
