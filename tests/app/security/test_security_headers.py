@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from app_helpers import make_settings
 from flask import Flask
@@ -58,7 +56,7 @@ def test_development_cookies_are_httponly_and_lax(client) -> None:  # type: igno
 
 
 @pytest.fixture
-def production_app() -> Iterator[Flask]:
+def production_app() -> Flask:
     """A production-configured app (the services are not contacted by these requests)."""
     settings = Settings(
         app_env=AppEnv.PRODUCTION,
@@ -69,7 +67,7 @@ def production_app() -> Iterator[Flask]:
     app = create_app(settings)
     with app.app_context():
         db.create_all()
-    yield app
+    return app
 
 
 def test_production_sends_hsts_and_secure_cookies(production_app: Flask) -> None:

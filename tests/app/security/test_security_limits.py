@@ -29,7 +29,10 @@ def limited_app(redis_url: str = "") -> Flask:
     return app
 
 
-def attempt(client: FlaskClient, password: str = "wrong password", ip: str = "10.0.0.1") -> int:
+WRONG = "wrong password"
+
+
+def attempt(client: FlaskClient, password: str = WRONG, ip: str = "10.0.0.1") -> int:
     """Try to get a token as user@example.com from IP; return the status."""
     response = client.post(
         TOKEN,
