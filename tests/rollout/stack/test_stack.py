@@ -9,6 +9,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -26,6 +30,38 @@ from tests.rollout.stack.conftest import PORTS, REPO, make_config, temp_state_di
 def get(stack: LocalStack, url: str) -> requests.Response:
     """GET url trusting the stack's generated CA."""
     return requests.get(url, verify=str(stack.ca_cert_path), timeout=5)
+
+
+def under_load(stack: LocalStack, action: Callable[[], None]) -> Counter[str]:
+    """Run action while threads keep requesting /healthz through Nginx; count the answers."""
+    answers: Counter[str] = Counter()
+    stop = threading.Event()
+
+    def hammer() -> None:
+        while not stop.is_set():
+            try:
+                resp = requests.get(
+                    f"{stack.public_url}/healthz",
+                    verify=str(stack.ca_cert_path),
+                    headers={"Connection": "close"},  # fresh connections: no retry needed
+                    timeout=5,
+                )
+                answers[resp.headers.get("X-App-Color", f"HTTP {resp.status_code}")] += 1
+            except requests.RequestException as exc:
+                answers[type(exc).__name__] += 1
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.3)
+        action()
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    return answers
 
 
 def test_serves_through_nginx_over_https(stack: LocalStack) -> None:
@@ -121,7 +157,9 @@ def test_colours_start_route_and_stop(stack: LocalStack) -> None:
 
     with pytest.raises(StackError, match="active colour"):
         stack.stop_colour("blue")  # still receives public traffic
-    stack.route("green")
+    answers = under_load(stack, lambda: stack.route("green"))
+    assert set(answers) <= {"blue", "green"}, answers  # no failed request during the switch
+    assert answers["green"] > 0
     assert stack.active_colour() == "green"
     assert get(stack, f"{stack.public_url}/healthz").headers["X-App-Version"] == "v2-test"
 
