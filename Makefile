@@ -8,13 +8,13 @@ UV ?= uv
 CHECKOV := $(UV) tool run --from checkov==3.2.459 checkov
 export FLASK_APP := app.wsgi
 
-.PHONY: help install test lint fmt dev migrate image up down status demo demo-rollback bench validate
+.PHONY: help install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate overlay-config
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
 $(PY): pyproject.toml uv.lock
-	@command -v $(UV) >/dev/null || python3 -m pip install --quiet 'uv==0.13.9'
+	@bash scripts/ensure-uv.sh
 	$(UV) sync --frozen
 	@touch $(PY)
 
@@ -38,3 +38,23 @@ dev: $(PY) ## Run the app on http://127.0.0.1:8000 with embedded defaults
 
 migrate: $(PY) ## Apply database migrations (DATABASE_URL)
 	$(BIN)/flask db upgrade
+
+image: ## Build the app image (starts a private dockerd, builds the Debian base when needed)
+	scripts/docker-image.sh
+
+docker-stop: ## Stop the private dockerd started by `make image` or the tests (keeps the cache)
+	scripts/docker-daemon.sh stop
+
+compose-config: ## Validate compose.yml (set the variables it requires first)
+	scripts/docker-compose-config.sh -q
+
+validate: $(PY) ## Offline checks of Dockerfile, workflows, Kubernetes and Pulumi
+	$(BIN)/hadolint Dockerfile
+	$(CHECKOV) --quiet --compact --skip-download --framework dockerfile -f Dockerfile
+	$(BIN)/zizmor .github/workflows
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(CHECKOV) --quiet --compact --skip-download --framework github_actions -d .github
+	$(BIN)/pytest -q -p no:cacheprovider tests/k8s tests/infra
+
+overlay-config: ## STACK=staging|prod: write k8s/overlays/$(STACK)/infra.env from Pulumi outputs
+	pulumi -C infra stack output --stack $(STACK) --json | $(PY) infra/scripts/overlay_config.py - k8s/overlays/$(STACK)/infra.env
