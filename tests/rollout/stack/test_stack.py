@@ -23,6 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from rollout.stack import LocalStack, StackError
+from rollout.stack.nginx import children
 from rollout.stack.supervisor import alive
 from tests.rollout.stack.conftest import PORTS, REPO, make_config, temp_state_dir
 
@@ -95,12 +96,25 @@ def test_status_names_processes_and_active_colour(stack: LocalStack) -> None:
             assert alive(proc.pid)
 
 
+def uid_of(pid: int) -> int:
+    """Return the real uid of a running process."""
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return int(next(line for line in status if line.startswith("Uid:")).split()[1])
+
+
+def test_nginx_workers_run_unprivileged(stack: LocalStack) -> None:
+    master = next(p.pid for p in stack.status().processes if p.name == "nginx")
+    assert master
+    workers = children(master)
+    assert workers
+    expected = 65534 if os.geteuid() == 0 else os.geteuid()  # no `user` directive: nobody
+    assert {uid_of(pid) for pid in workers} == {expected}
+
+
 def test_postgres_runs_unprivileged_with_migrations_applied(stack: LocalStack) -> None:
     pid = next(p.pid for p in stack.status().processes if p.name == "postgres")
-    uid_line = next(
-        line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if "Uid" in line
-    )
-    assert uid_line.split()[1] != "0"
+    assert pid
+    assert uid_of(pid) != 0
     with psycopg.connect(stack.app_env()["DATABASE_URL"], connect_timeout=3) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()
         row = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
