@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 
 def init_sessions(app: Flask) -> None:
     """Bind Flask-Login: pages that need a user redirect to the sign-in form."""
-    login_manager.init_app(app)
+    # Templates get `viewer` (below), which survives a database outage; Flask-Login's own
+    # `current_user` context processor would raise again while an error page renders.
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
