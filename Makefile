@@ -58,3 +58,15 @@ validate: $(PY) ## Offline checks of Dockerfile, workflows, Kubernetes and Pulum
 
 overlay-config: ## STACK=staging|prod: write k8s/overlays/$(STACK)/infra.env from Pulumi outputs
 	pulumi -C infra stack output --stack $(STACK) --json | $(PY) infra/scripts/overlay_config.py - k8s/overlays/$(STACK)/infra.env
+
+up: $(PY) ## Start the local stack (Postgres, Redis, S3, gunicorn blue, worker, Nginx) under .state/
+	$(PY) -m rollout.stack up
+
+down: $(PY) ## Stop the local stack; nothing left running
+	$(PY) -m rollout.stack down
+
+status: $(PY) ## Show the local stack's processes and active colour
+	$(PY) -m rollout.stack status
+
+bench: $(PY) ## wrk: req/s and p99 through Nginx vs straight to gunicorn (reports/bench_proxy.*)
+	$(PY) loadtests/bench_proxy.py
