@@ -1,4 +1,4 @@
-"""The RQ worker: `python -m app.worker [QUEUE ...]`, running jobs inside the app context.
+"""The RQ worker: `python -m app.worker [--burst] [QUEUE ...]`, jobs run in the app context.
 
 A job whose worker dies (SIGKILL, OOM, lost node) stops heart-beating; after
 WORKER_MONITORING_INTERVAL + WORKER_HEARTBEAT_GRACE seconds its StartedJobRegistry entry
@@ -9,6 +9,7 @@ FailedJobRegistry. Bound with the defaults: about 10 + 20 + 30 = 60 seconds.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 import time
@@ -85,9 +86,17 @@ def build_worker(app: Flask, queues: list[str] | None = None) -> KitWorker:
     return KitWorker(names, connection=connection, app=app, settings=settings.worker)
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(prog="python -m app.worker", description=__doc__)
+    parser.add_argument("--burst", action="store_true", help="work until the queues are empty")
+    parser.add_argument("queues", nargs="*", help="queues to work on (default: WORKER_QUEUE)")
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the worker; one clear line and a non-zero exit when it cannot."""
-    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -100,11 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     app = create_app(settings)
-    worker = build_worker(app, argv or None)
     if settings.worker.metrics_port:
-        start_http_server(settings.worker.metrics_port, addr="127.0.0.1")
+        start_http_server(settings.worker.metrics_port, addr=settings.worker.metrics_addr)
     try:
-        worker.work(with_scheduler=True, logging_level=settings.log_level)
+        worker = build_worker(app, args.queues or None)
+        worker.work(
+            burst=args.burst, with_scheduler=not args.burst, logging_level=settings.log_level
+        )
     except redis.RedisError as exc:
         print(f"error: cannot reach Redis: {exc}", file=sys.stderr)
         return 1

@@ -6,27 +6,21 @@ import hashlib
 from collections.abc import Iterable
 
 from flask import current_app, request
+from flask_babel import get_locale
 
+from app.auth import current_actor
 from app.cache import store
 
 ITEMS = "items"  # the generation bumped by writes to items and users
 
 
 def current_locale() -> str:
-    """Return the request's locale as flask-babel chose it, else 'en'."""
-    if "babel" not in current_app.extensions:
-        return "en"
-    from flask_babel import get_locale
-
+    """Return the request's locale as flask-babel chose it."""
     return str(get_locale() or "en")
 
 
 def current_user_part() -> str:
     """Return 'u<id>' for a signed-in caller, 'anon' otherwise."""
-    try:
-        from app.auth import current_actor
-    except ImportError:  # auth is optional for the cache
-        return "anon"
     actor = current_actor()
     return f"u{actor.id}" if actor is not None else "anon"
 

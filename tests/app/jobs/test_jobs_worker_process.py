@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 from app_helpers import make_settings
 from flask import Flask
 from rq import Retry
 from rq.job import Job, JobStatus
-from services_harness import ROOT, env_without_otel, fail, own_redis, stop
+from services_harness import ROOT, env_without_otel, fail, my_port, own_redis, stop
 
 from app import create_app
 from app.jobs.queue import enqueue, get_queue
@@ -33,7 +34,7 @@ WORKER_ENV = {
 RECOVERY_BOUND = 1 + 2 + 1 + 8  # monitoring + grace + maintenance + start-up slack (seconds)
 
 
-def start_worker(redis_url: str, log: Path) -> subprocess.Popen[bytes]:
+def start_worker(redis_url: str, log: Path, metrics_port: int = 0) -> subprocess.Popen[bytes]:
     """Start a worker in its own process group (so the kill takes its work horse too)."""
     env = (
         env_without_otel()
@@ -44,6 +45,7 @@ def start_worker(redis_url: str, log: Path) -> subprocess.Popen[bytes]:
             "DATABASE_URL": "sqlite://",
             "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(ROOT)]),
             "LOG_LEVEL": "INFO",
+            "WORKER_METRICS_PORT": str(metrics_port),
         }
     )
     with log.open("ab") as handle:
@@ -89,7 +91,8 @@ def test_job_of_a_sigkilled_worker_is_retried(worker_app: Flask, tmp_path: Path)
         os.killpg(first.pid, signal.SIGKILL)  # the worker and its work horse, no clean-up
         first.wait(10)
 
-        second = start_worker(url, tmp_path / "worker-2.log")
+        metrics_port = my_port()
+        second = start_worker(url, tmp_path / "worker-2.log", metrics_port)
         with worker_app.app_context():
             job = Job.fetch(queued.id, connection=get_queue().connection)
         took = wait_for(
@@ -102,6 +105,11 @@ def test_job_of_a_sigkilled_worker_is_retried(worker_app: Flask, tmp_path: Path)
         assert took < RECOVERY_BOUND
         log = (tmp_path / "worker-2.log").read_text()
         assert '"request_id": "kill-test-1"' in log  # the retried job still logs its request id
+        metrics = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+        assert (
+            'app_jobs_total{job="jobs_fixtures.block_first_attempt",outcome="finished"} 1.0'
+            in metrics
+        )
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
