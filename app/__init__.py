@@ -7,18 +7,24 @@ from flask import Flask
 from app import models  # noqa: F401  (registers every table before migrations look)
 from app.api import register_api
 from app.auth import init_auth
+from app.cache import init_cache
 from app.cli import register_commands
 from app.database import engine_options
 from app.errors import register_error_handlers
 from app.extensions import api, cache, db, migrate, redis_client
 from app.health import bp as health_bp
 from app.i18n import init_i18n
+from app.jobs import init_jobs
+from app.observability.context import install_log_context
 from app.observability.logging import configure_logging
+from app.observability.metrics import init_metrics
 from app.observability.requests import init_request_context
+from app.observability.tracing import init_tracing
 from app.public import bp as public_bp
 from app.security import init_security
 from app.services.health import init_health
 from app.settings import Settings, load_settings
+from app.storage import init_storage
 
 __all__ = ["create_app"]
 
@@ -27,9 +33,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the application: settings, logging, extensions, blueprints, errors, CLI."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
+    install_log_context()
     app = Flask(__name__)
     app.config.update(flask_config(settings))
     init_request_context(app, settings)
+    init_metrics(app)
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -43,7 +51,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)
+    init_storage(app, settings)
     register_api(app)
+    init_cache(app)  # wraps registered views: after the blueprints
+    init_jobs(app)
+    init_tracing(app, settings)
     register_error_handlers(app)
     register_commands(app)
     return app
@@ -65,6 +77,13 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "CACHE_REDIS_URL": settings.redis.url or None,
         "CACHE_DEFAULT_TIMEOUT": 60,
         "CACHE_KEY_PREFIX": f"kit:{settings.app_version}:",
+        # Bounded waits: a dead Redis costs one short timeout, then the cache is bypassed.
+        "CACHE_OPTIONS": {
+            "socket_connect_timeout": settings.redis.socket_timeout,
+            "socket_timeout": settings.redis.socket_timeout,
+        }
+        if settings.redis.url
+        else None,
         "API_TITLE": "Flask deployment kit API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.1.0",

@@ -6,6 +6,8 @@ import os
 import sys
 from typing import Any
 
+from app.observability.multiproc import mark_worker_dead
+from app.observability.multiproc import prepare_dir as prepare_metrics_dir
 from app.settings import ConfigError, load_settings
 
 
@@ -57,3 +59,11 @@ def on_starting(server: Any) -> None:
     except ConfigError as exc:
         server.log.error(str(exc))
         sys.exit(f"error: {exc}")
+    # Prometheus multiprocess mode: the workers, forked after this, write samples to files
+    # that /metrics merges (app/observability/multiproc.py).
+    prepare_metrics_dir()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Clean up a dead worker's Prometheus files."""
+    mark_worker_dead(worker)

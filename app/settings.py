@@ -99,6 +99,65 @@ class SecuritySettings(BaseSettings):
         return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
 
 
+class S3Settings(BaseSettings):
+    """S3_*: the uploads bucket; no bucket means local file storage (development)."""
+
+    model_config = SettingsConfigDict(env_prefix="S3_", extra="ignore")
+
+    endpoint_url: str = ""  # empty: AWS itself; set for SeaweedFS/MinIO (path-style then)
+    bucket: str = ""
+    region: str = "us-east-1"
+
+
+class UploadSettings(BaseSettings):
+    """UPLOAD_*: what may be uploaded, how big, and how long the signed URLs live."""
+
+    model_config = SettingsConfigDict(env_prefix="UPLOAD_", extra="ignore")
+
+    max_size: int = Field(default=10 * 1024 * 1024, ge=1)
+    allowed_types: str = "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain"
+    url_expiry: int = Field(default=300, ge=1, le=7 * 24 * 3600)  # presigned POST, seconds
+    download_expiry: int = Field(default=60, ge=1, le=7 * 24 * 3600)  # presigned GET, seconds
+    local_dir: str = "var/uploads"  # the local backend's folder (no bucket configured)
+
+    @property
+    def types(self) -> frozenset[str]:
+        """Return the allowed content types."""
+        return frozenset(t.strip().lower() for t in self.allowed_types.split(",") if t.strip())
+
+
+class SmtpSettings(BaseSettings):
+    """SMTP_*: the mail relay used by the welcome email job; no host means mail is logged only."""
+
+    model_config = SettingsConfigDict(env_prefix="SMTP_", extra="ignore")
+
+    host: str = ""
+    port: int = Field(default=25, ge=1, le=65535)
+    username: str = ""
+    password: str = ""
+    starttls: bool = False
+    timeout: float = Field(default=10.0, gt=0)
+    sender: str = "Flask deployment kit <no-reply@localhost>"
+
+
+class WorkerSettings(BaseSettings):
+    """WORKER_*: RQ queue, job time limits and how soon a dead worker's job is retried."""
+
+    model_config = SettingsConfigDict(env_prefix="WORKER_", extra="ignore")
+
+    queue: str = "default"
+    job_timeout: int = Field(default=300, ge=1)
+    max_retries: int = Field(default=3, ge=0, le=20)
+    retry_base_seconds: int = Field(default=10, ge=0)  # backoff: base, 2*base, 4*base ...
+    # A job whose worker stops heart-beating for monitoring_interval + heartbeat_grace seconds
+    # counts as abandoned; maintenance (every maintenance_interval seconds) then retries it.
+    monitoring_interval: int = Field(default=10, ge=1)
+    heartbeat_grace: int = Field(default=20, ge=1)
+    maintenance_interval: int = Field(default=30, ge=1)
+    metrics_port: int = Field(default=0, ge=0, le=65535)  # 0: no metrics listener
+    metrics_addr: str = "127.0.0.1"  # 0.0.0.0 in a pod, for the cluster's Prometheus
+
+
 class Settings(BaseSettings):
     """Everything the app reads from its environment."""
 
@@ -115,6 +174,10 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    s3: S3Settings = Field(default_factory=S3Settings)
+    uploads: UploadSettings = Field(default_factory=UploadSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
@@ -176,6 +239,10 @@ def load_settings(**overrides: Any) -> Settings:
             ApiSettings,
             AuthSettings,
             SecuritySettings,
+            S3Settings,
+            UploadSettings,
+            SmtpSettings,
+            WorkerSettings,
         )
         env_prefix = {cls.__name__: cls.model_config.get("env_prefix", "") for cls in sections}
         loc = "_".join(str(part) for part in first["loc"]).upper()

@@ -6,6 +6,8 @@ from flask import Flask
 
 from app.api.docs import bp as docs_bp
 from app.api.items import blp as items_blp
+from app.api.stats import blp as stats_blp
+from app.api.uploads import blp as uploads_blp
 from app.auth.api import blp as auth_blp
 from app.extensions import api
 
@@ -13,5 +15,7 @@ from app.extensions import api
 def register_api(app: Flask) -> None:
     """Register the API blueprints with flask-smorest, and the docs page."""
     api.register_blueprint(items_blp, url_prefix="/api/v1/items")
+    api.register_blueprint(stats_blp, url_prefix="/api/v1/stats")
+    api.register_blueprint(uploads_blp, url_prefix="/api/v1/uploads")
     api.register_blueprint(auth_blp, url_prefix="/api/v1/auth")
     app.register_blueprint(docs_bp, url_prefix="/api/v1")

@@ -3,6 +3,7 @@
 from app.models.base import Base
 from app.models.item import Item
 from app.models.token import RevokedToken
+from app.models.upload import Upload
 from app.models.user import User
 
-__all__ = ["Base", "Item", "RevokedToken", "User"]
+__all__ = ["Base", "Item", "RevokedToken", "Upload", "User"]

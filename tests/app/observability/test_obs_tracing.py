@@ -133,7 +133,7 @@ def test_spans_carry_the_request_id_and_logs_the_trace_id(
     assert len(outgoing) == 1, [s.name for s in spans]  # requests is instrumented
     trace_hex = format(probe_span.context.trace_id, "032x")
     assert trace_hex in probe_response.get_json()["traceparent"]  # propagated downstream
-    lines = [json.loads(l) for l in capfd.readouterr().err.splitlines() if l.startswith("{")]
+    lines = [json.loads(x) for x in capfd.readouterr().err.splitlines() if x.startswith("{")]
     probe_line = next(line for line in lines if line.get("message") == "probe ran")
     assert probe_line["trace_id"] == trace_hex
     assert probe_line["request_id"] == "trace-req-2"
