@@ -1,0 +1,59 @@
+"""Uploads on PostgreSQL with a real RQ worker: queued on /complete, processed by the worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from app_helpers import make_settings
+from app_servers import RedisServer
+from flask import Flask
+from services_harness import bearer, make_user, png
+from sqlalchemy import text
+from test_uploads_api import MAX, post_form
+
+from app import create_app
+from app.extensions import db
+from app.settings import UploadSettings
+from app.worker import build_worker
+
+
+@pytest.fixture
+def pg_uploads_app(pg_migrated: str, redis_server: RedisServer, tmp_path: Path) -> Iterator[Flask]:
+    settings = make_settings(pg_migrated, redis_server.url).model_copy(
+        update={"uploads": UploadSettings(max_size=MAX, local_dir=str(tmp_path / "objects"))}
+    )
+    application = create_app(settings)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.session.execute(text("TRUNCATE uploads, users RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        db.engine.dispose()
+    application.extensions["redis_client"].get().flushdb()
+
+
+def test_upload_is_processed_by_the_worker(pg_uploads_app: Flask) -> None:
+    app = pg_uploads_app
+    client = app.test_client()
+    auth = bearer(app, make_user(app))
+    signed = client.post(
+        "/api/v1/uploads",
+        json={"filename": "notes.txt", "content_type": "text/plain", "size": 12},
+        headers=auth,
+    ).get_json()
+    assert post_form(client, signed, "héllo wörld\n".encode()) == 204
+    completed = client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth)
+    assert completed.status_code == 202
+    body = completed.get_json()
+    assert body["status"] == "processing"
+    assert body["job_id"]
+    again = client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth).get_json()
+    assert (again["status"], again["job_id"]) == ("processing", "")  # not queued twice
+
+    assert build_worker(app).work(burst=True)
+    shown = client.get(f"/api/v1/uploads/{signed['id']}", headers=auth).get_json()
+    assert shown["status"] == "processed"
+    assert shown["metadata"] == {"size": 14, "detected_type": "text/plain"}
+    assert shown["size"] == 14
