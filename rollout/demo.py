@@ -55,8 +55,16 @@ def print_figures(console: Console, outcome: Outcome) -> None:
         f"{int(m.get('num_failures', 0))} failed, p50 {m.get('p50_ms', 0):.0f} ms, "
         f"p95 {m.get('p95_ms', 0):.0f} ms, p99 {m.get('p99_ms', 0):.0f} ms"
     )
-    for label, stats in phase_windows(outcome).items():
+    windows = phase_windows(outcome)
+    for label, stats in windows.items():
         console.print("  " + stats.line(label))
+    steady, during = windows.get("before switch"), windows.get("during switch")
+    if steady and during and steady.p99_ms:
+        console.print(f"p99 during switch / steady state: {during.p99_ms / steady.p99_ms:.2f}")
+    rec = outcome.record
+    promoted = next((t for name, t in rec.phases if name == "stop_old"), None)
+    if promoted is not None:
+        console.print(f"time from rollout start to promotion: {promoted - rec.started:.1f}s")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,117 @@
+"""`make bench-rollout`: time to promotion, and p99 during switches vs steady state (one run).
+
+1. A full gated rollout of the checkout (deploy idle -> promotion is timed).
+2. The old colour is started again and traffic is switched back and forth a few times
+   under a steady background load; p99 over the seconds around each switch is compared
+   with p99 over quiet seconds between switches (same load, no switch) as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+
+from rich.console import Console
+
+from rollout.cli import REPO_ROOT, state_dir
+from rollout.demo import seed
+from rollout.flow import Options, Rollout
+from rollout.gates import DEFAULT_GATES_FILE, resolve_gates
+from rollout.loaddefaults import BENCH_LOAD
+from rollout.loadrun import LocustRun
+from rollout.loaduser import load_user_env
+from rollout.release import checkout_version, materialise
+from rollout.report import percentile, report_dir, window
+from rollout.stack import LocalStack, StackConfig
+from rollout.state import StateStore
+from rollout.summary import SWITCH_TAIL_S
+from rollout.targets.base import Release, other
+from rollout.targets.local import LocalTarget
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print (and save) its figures."""
+    parser = argparse.ArgumentParser(prog="python -m rollout.bench", description=__doc__)
+    parser.add_argument("--switches", type=int, default=4)
+    parser.add_argument("--quiet", type=float, default=10.0, help="seconds between switches")
+    parser.add_argument("--down", action="store_true", help="stop the stack at the end")
+    args = parser.parse_args(argv)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
+    stack = LocalStack(StackConfig.from_env(REPO_ROOT), echo=console.print)
+    try:
+        stack.up()
+        seed(stack)
+        version = f"{checkout_version(REPO_ROOT)}-bench{time.strftime('%H%M%S')}"
+        release = Release(version, materialise(REPO_ROOT, state_dir() / "releases", version))
+        env = load_user_env(state_dir())
+        reports = REPO_ROOT / "reports" / "rollouts"
+        out = report_dir(reports, version)
+        opts = Options(resolve_gates(DEFAULT_GATES_FILE, []), reports, stop_delay_s=1, load_env=env)
+        target = LocalTarget(REPO_ROOT, stack)
+        store = StateStore(state_dir() / "rollout.json")
+        outcome = Rollout(target, store, release, opts, console).run(out)
+        rec = outcome.record
+        promoted = next((t for name, t in rec.phases if name == "stop_old"), None)
+        if promoted is None:
+            console.print(f"[red]rollout not promoted: {outcome.reason}[/]")
+            return 1
+        to_promotion = promoted - rec.started
+
+        active = stack.active_colour()
+        stack.start_colour(other(active), release.source_dir, version)
+        load = LocustRun(BENCH_LOAD, stack.public_url, stack.ca_cert_path, out, env)
+        load.start()
+        quiet: list[tuple[float, float]] = []
+        switching: list[tuple[float, float]] = []
+        time.sleep(3)
+        for _ in range(args.switches):
+            start = time.time()
+            time.sleep(args.quiet)
+            quiet.append((start, time.time()))
+            begin = time.time()
+            stack.route(other(stack.active_colour()))
+            switching.append((begin, time.time() + SWITCH_TAIL_S))
+            time.sleep(SWITCH_TAIL_S)
+        result = load.stop()
+    finally:
+        if args.down:
+            stack.down()
+
+    def merged(spans: list[tuple[float, float]]) -> tuple[int, int, float]:
+        hist: Counter[int] = Counter()
+        n = fails = 0
+        for a, b in spans:
+            w = window(result.timeline, a, b)
+            n, fails = n + w.requests, fails + w.failures
+            for row in result.timeline:
+                if a <= row["t"] < b:
+                    hist.update({int(float(k)): v for k, v in row["rt"].items()})
+        return n, fails, percentile(hist, 0.99)
+
+    q_n, q_fail, q_p99 = merged(quiet)
+    s_n, s_fail, s_p99 = merged(switching)
+    figures = {
+        "time_to_promotion_s": round(to_promotion, 1),
+        "switches": args.switches,
+        "steady_requests": q_n,
+        "steady_failures": q_fail,
+        "steady_p99_ms": q_p99,
+        "switch_requests": s_n,
+        "switch_failures": s_fail,
+        "switch_p99_ms": s_p99,
+        "p99_ratio_switch_vs_steady": round(s_p99 / q_p99, 2) if q_p99 else None,
+        "background_failures": int(result.measures.get("num_failures", 0)),
+    }
+    (out / "bench.json").write_text(json.dumps(figures, indent=2) + "\n")
+    console.rule("figures")
+    for key, value in figures.items():
+        console.print(f"{key:>28}: {value}")
+    console.print(f"saved: {out / 'bench.json'}")
+    return 0 if figures["background_failures"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
