@@ -39,7 +39,8 @@
       body.append(name, ticket.fields[name]);
     });
     body.append("file", file); // S3 ignores fields after the file: it goes last
-    return fetch(ticket.url, { method: ticket.method || "POST", body: body, credentials: "same-origin" })
+    // The signed policy is the only credential: no cookies go to the bucket (or local endpoint).
+    return fetch(ticket.url, { method: ticket.method || "POST", body: body, credentials: "omit" })
       .then(function (response) {
         if (!response.ok) { throw new Error("storage refused the file (HTTP " + response.status + ")"); }
       });
@@ -68,6 +69,13 @@
     state.textContent = upload.status;
     row.appendChild(state);
     return row;
+  }
+
+  // The list carries no download URLs (they expire quickly); the finished upload's detail does.
+  function showDetailed(upload) {
+    var row = renderUpload(upload);
+    var old = list.querySelector('li[data-id="' + String(Number(upload.id)) + '"]');
+    if (old) { list.replaceChild(row, old); } else { list.insertBefore(row, list.firstChild); }
   }
 
   function refreshList() {
@@ -101,7 +109,7 @@
       .then(function (upload) {
         say(form.dataset.msgDone + " " + upload.filename + " (" + upload.status + ")");
         form.reset();
-        return refreshList();
+        return refreshList().then(function () { showDetailed(upload); });
       })
       .catch(function (error) { say(form.dataset.msgFailed + " " + error.message); })
       .then(function () { button.disabled = false; });

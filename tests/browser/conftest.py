@@ -1,0 +1,112 @@
+"""A real HTTP server running the app, and headless Debian Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Error, sync_playwright
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from app import create_app
+from app.extensions import db
+from app.settings import AppEnv, DatabaseSettings, Settings
+
+PORTS = (25000, 25499)  # this suite's range
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    """Return a free port from PORTS."""
+    ports = list(range(*PORTS))
+    random.shuffle(ports)
+    for port in ports:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.fail(f"no free port in {PORTS}", pytrace=False)
+
+
+class LiveServer:
+    """The app behind werkzeug's threaded WSGI server, in a background thread."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.port = free_port()
+        self.server: BaseWSGIServer = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Return the server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Serve until stop()."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on a SQLite file with local upload storage and eager jobs (no Redis, no S3)."""
+    root: Path = tmp_path_factory.mktemp("browser-app")
+    previous = os.environ.get("UPLOAD_LOCAL_DIR")
+    os.environ["UPLOAD_LOCAL_DIR"] = str(root / "uploads")  # read by the uploads settings
+    settings = Settings(
+        app_env=AppEnv.TESTING,
+        secret_key="browser-test-secret-key-0123456789",
+        app_version="9.9.9-browser",
+        database=DatabaseSettings(url=f"sqlite:///{root / 'app.db'}"),
+        log_requests=False,
+    )
+    app = create_app(settings)
+    with app.app_context():
+        db.create_all()
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+    if previous is None:
+        os.environ.pop("UPLOAD_LOCAL_DIR", None)
+    else:
+        os.environ["UPLOAD_LOCAL_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium (no browser download: executable_path)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium", pytrace=False)
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            pytest.fail(f"chromium could not start: {exc}", pytrace=False)
+        yield chromium
+        chromium.close()
