@@ -108,3 +108,15 @@ def test_multiproc_dir_is_prepared_and_emptied(tmp_path, monkeypatch) -> None:  
         for leftover in created.iterdir():
             leftover.unlink()
         created.rmdir()
+
+
+def test_multiprocess_registry_reads_the_samples_dir(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from prometheus_client import REGISTRY, generate_latest
+
+    from app.observability.metrics import process_registry
+
+    assert process_registry() is REGISTRY
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    registry = process_registry()
+    assert registry is not REGISTRY
+    assert generate_latest(registry) == b""  # nothing written yet

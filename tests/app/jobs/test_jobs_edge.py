@@ -1,0 +1,73 @@
+"""Edge cases of the jobs: vanished rows, repeated runs, oversize objects, queue outages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from app_helpers import make_settings
+from flask import Flask
+from services_harness import make_user, my_port
+
+from app import create_app
+from app.extensions import db
+from app.jobs import queue_welcome_email
+from app.jobs.uploads import process_upload
+from app.models import Upload, User
+from app.settings import UploadSettings
+
+
+def upload_app(tmp_path: Path, max_size: int = 64) -> Flask:
+    settings = make_settings().model_copy(
+        update={"uploads": UploadSettings(max_size=max_size, local_dir=str(tmp_path))}
+    )
+    application = create_app(settings)
+    with application.app_context():
+        db.create_all()
+    return application
+
+
+def stored(app: Flask, data: bytes, content_type: str = "text/plain") -> int:
+    """Create an upload row and its stored object; return its id."""
+    owner = make_user(app, f"edge{len(data)}@example.com")
+    with app.app_context():
+        upload = Upload(
+            owner_id=owner,
+            key=f"uploads/{owner}/x",
+            filename="x.txt",
+            content_type=content_type,
+            size=len(data),
+            status="pending",
+            details={},
+        )
+        db.session.add(upload)
+        db.session.commit()
+        app.extensions["storage"].save(upload.key, content_type, [data])
+        return upload.id
+
+
+def test_missing_and_decided_uploads_are_left_alone(tmp_path: Path) -> None:
+    app = upload_app(tmp_path)
+    upload_id = stored(app, b"hello")
+    with app.app_context():
+        assert process_upload(999) == "missing"
+        assert process_upload(upload_id) == "processed"
+        assert process_upload(upload_id) == "processed"  # a retry does not redo the decision
+
+
+def test_oversize_and_empty_objects_are_rejected(tmp_path: Path) -> None:
+    app = upload_app(tmp_path, max_size=8)
+    big = stored(app, b"far more than eight bytes")
+    empty = stored(app, b"")
+    with app.app_context():
+        assert process_upload(big) == "rejected"
+        assert "larger than the 8-byte limit" in db.session.get(Upload, big).details["reason"]
+        assert process_upload(empty) == "rejected"
+        assert db.session.get(Upload, empty).details["reason"] == "The file is empty."
+
+
+def test_welcome_email_not_queued_when_redis_is_down(caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(make_settings("sqlite://", f"redis://127.0.0.1:{my_port()}/0"))
+    with app.test_request_context():
+        queue_welcome_email(User(id=5, email="x@example.com", name="x"))
+    assert "welcome email for user 5 not queued: jobs unavailable" in caplog.text
