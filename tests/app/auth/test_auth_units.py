@@ -1,0 +1,56 @@
+"""Edge cases of app/auth/service.py and app/security/limits.py that requests rarely reach."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from web_helpers import PASSWORD, make_user
+
+from app.auth import service
+from app.extensions import limiter
+from app.security.limits import account_key, storage_healthy
+from app.services.errors import ConflictError
+
+
+def test_authenticate_refuses_malformed_addresses_quietly(app: Flask) -> None:
+    make_user(app, "real@example.com")
+    with app.app_context():
+        assert service.authenticate("not an address", PASSWORD) is None
+        assert service.authenticate("real@example.com", PASSWORD) is not None
+
+
+@pytest.mark.parametrize("user_id", ["abc", None, "0", str(2**40), "-3"])
+def test_load_active_user_ignores_bad_ids(app: Flask, user_id: str | None) -> None:
+    with app.app_context():
+        assert service.load_active_user(user_id) is None  # type: ignore[arg-type]
+
+
+def test_a_lost_registration_race_is_a_conflict(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(app, "race@example.com")
+    with app.app_context():
+        # Both requests passed the existence check; the unique index decides.
+        monkeypatch.setattr(service, "find_by_email", lambda _address: None)
+        with pytest.raises(ConflictError):
+            service.register_user("race@example.com", PASSWORD)
+
+
+def test_account_key_survives_hostile_bodies(app: Flask) -> None:
+    deep = b"[" * 5000 + b"]" * 5000
+    with app.test_request_context(
+        "/api/v1/auth/token", method="POST", data=deep, content_type="application/json"
+    ):
+        assert account_key().startswith("ip:")
+    with app.test_request_context("/login", method="POST", data={"email": " Who@Example.com "}):
+        assert account_key() == "account:who@example.com"
+
+
+def test_storage_errors_count_as_unhealthy(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> bool:
+        raise ConnectionError("refused")
+
+    with app.app_context():
+        assert storage_healthy()
+        monkeypatch.setattr(limiter.storage, "check", broken)
+        assert not storage_healthy()
