@@ -10,7 +10,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import Upload
 from app.services.uploads import mark
-from app.storage import StorageError, get_storage
+from app.storage import ObjectMissingError, get_storage
 from app.storage.sniff import HEAD_BYTES, detect_type, image_size
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,9 @@ def process_upload(upload_id: int) -> str:
         return upload.status  # a retried job must not redo (or undo) a decision
     storage = get_storage()
     try:
+        # Other StorageErrors (storage unreachable) propagate: RQ retries with backoff.
         head = storage.read_head(upload.key, HEAD_BYTES)
-    except StorageError as exc:
+    except ObjectMissingError as exc:
         # Never uploaded (or already gone): nothing to check, and retrying will not help.
         log.info("upload %s has no object: %s", upload_id, exc)
         mark(upload, "rejected", {"reason": "The file was not uploaded."})

@@ -8,11 +8,19 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from app.settings import Settings
-from app.storage.base import ObjectHead, SignedPost, Storage, StorageError
+from app.storage.base import ObjectHead, ObjectMissingError, SignedPost, Storage, StorageError
 from app.storage.local import LocalStorage
 from app.storage.s3 import S3Storage
 
-__all__ = ["ObjectHead", "SignedPost", "Storage", "StorageError", "get_storage", "init_storage"]
+__all__ = [
+    "ObjectHead",
+    "ObjectMissingError",
+    "SignedPost",
+    "Storage",
+    "StorageError",
+    "get_storage",
+    "init_storage",
+]
 
 log = logging.getLogger(__name__)
 

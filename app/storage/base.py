@@ -7,7 +7,11 @@ from typing import Protocol
 
 
 class StorageError(Exception):
-    """The storage backend failed or the object is missing."""
+    """The storage backend failed (possibly for a while: jobs retry on it)."""
+
+
+class ObjectMissingError(StorageError):
+    """The object does not exist (never uploaded, or deleted)."""
 
 
 @dataclass(frozen=True)

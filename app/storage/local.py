@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import url_for
 from itsdangerous import URLSafeTimedSerializer
 
-from app.storage.base import ObjectHead, SignedPost, StorageError
+from app.storage.base import ObjectHead, ObjectMissingError, SignedPost, StorageError
 
 UPLOAD_SALT = "kit-local-upload"
 DOWNLOAD_SALT = "kit-local-download"
@@ -82,6 +82,8 @@ class LocalStorage:
             with target.open("rb") as handle:
                 head = handle.read(length)
             size = target.stat().st_size
+        except FileNotFoundError:
+            raise ObjectMissingError(f"no object {key}") from None
         except OSError as exc:
             raise StorageError(f"cannot read {key}: {type(exc).__name__}") from None
         return ObjectHead(size=size, content_type=self.content_type(key), head=head)

@@ -9,7 +9,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app.settings import S3Settings
-from app.storage.base import ObjectHead, SignedPost, StorageError
+from app.storage.base import ObjectHead, ObjectMissingError, SignedPost, StorageError
+
+# What S3-compatible servers answer for a key that does not exist.
+MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
 def make_client(settings: S3Settings) -> Any:
@@ -74,7 +77,12 @@ class S3Storage:
             )
             head = response["Body"].read(length)
         except (ClientError, BotoCoreError) as exc:
-            raise StorageError(f"cannot read {key}: {_reason(exc)}") from None
+            reason = _reason(exc)
+            if reason in MISSING_CODES:
+                raise ObjectMissingError(f"no object {key}") from None
+            if reason == "InvalidRange":  # an empty object has no byte 0
+                return ObjectHead(size=0, content_type="", head=b"")
+            raise StorageError(f"cannot read {key}: {reason}") from None
         total = response.get("ContentRange", "").rpartition("/")[2]
         size = int(total) if total.isdigit() else int(response.get("ContentLength", len(head)))
         return ObjectHead(size=size, content_type=response.get("ContentType", ""), head=head)

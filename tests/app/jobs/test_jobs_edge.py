@@ -71,3 +71,21 @@ def test_welcome_email_not_queued_when_redis_is_down(caplog: pytest.LogCaptureFi
     with app.test_request_context():
         queue_welcome_email(User(id=5, email="x@example.com", name="x"))
     assert "welcome email for user 5 not queued: jobs unavailable" in caplog.text
+
+
+def test_unreachable_storage_raises_so_rq_retries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.storage import StorageError
+
+    app = upload_app(tmp_path)
+    upload_id = stored(app, b"hello")
+
+    def unreachable(key: str, length: int) -> None:
+        raise StorageError("cannot read: EndpointConnectionError")
+
+    monkeypatch.setattr(app.extensions["storage"], "read_head", unreachable)
+    with app.app_context():
+        with pytest.raises(StorageError):
+            process_upload(upload_id)
+        assert db.session.get(Upload, upload_id).status == "pending"  # undecided, not rejected

@@ -6,19 +6,18 @@ import base64
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from app_helpers import make_settings
 from flask import Flask
-from services_harness import BUCKET, S3_APP, SeaweedServer, bearer, fail, make_user, png
+from services_harness import BUCKET, S3_APP, SeaweedServer, bearer, fail, make_user, my_port, png
 
 from app import create_app
 from app.extensions import db
 from app.settings import S3Settings, UploadSettings
-from app.storage import StorageError
+from app.storage import ObjectMissingError, StorageError
 from app.storage.s3 import S3Storage
 
 MAX = 2048
@@ -159,9 +158,19 @@ def test_wrong_credentials_are_refused(
 
 
 @pytest.mark.usefixtures("s3_env")
-def test_storage_check_and_missing_objects(seaweed: SeaweedServer, tmp_path: Path) -> None:
+def test_missing_empty_and_unreachable_objects(seaweed: SeaweedServer) -> None:
     storage = S3Storage(S3Settings(endpoint_url=seaweed.endpoint, bucket=BUCKET))
     storage.check()
-    with pytest.raises(StorageError):
+    with pytest.raises(ObjectMissingError):
         storage.read_head("uploads/never-there", 16)
+    storage.client.put_object(Bucket=BUCKET, Key="uploads/empty", Body=b"")
+    assert storage.read_head("uploads/empty", 16).size == 0
+    storage.delete("uploads/empty")
     storage.delete("uploads/never-there")  # deleting a missing key is fine in S3
+
+    down = S3Storage(S3Settings(endpoint_url=f"http://127.0.0.1:{my_port()}", bucket=BUCKET))
+    with pytest.raises(StorageError) as caught:
+        down.read_head("uploads/any", 16)
+    assert not isinstance(caught.value, ObjectMissingError)  # transient: the job retries
+    with pytest.raises(StorageError):
+        down.delete("uploads/any")
