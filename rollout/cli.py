@@ -37,6 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--target", choices=TARGETS, default="local", help="where (default local)")
+    k8s = common.add_argument_group("k8s target (k8s/README.md)")
+    k8s.add_argument("--overlay", help="kustomize overlay: dev, staging, prod or a path")
+    k8s.add_argument("--namespace", default="flask-kit", help="namespace (default flask-kit)")
+    k8s.add_argument("--context", help="kubeconfig context (default: the current one)")
+    k8s.add_argument("--public-url", help="public route (default https://APP_DOMAIN of overlay)")
+    k8s.add_argument("--ca-cert", type=Path, help="CA bundle for the public route")
+    k8s.add_argument("--rollout-timeout", type=float, default=600, help="seconds (default 600)")
+    k8s.add_argument("--kubectl", default="kubectl", help="kubectl binary (default from PATH)")
 
     deploy = sub.add_parser(
         "deploy", parents=[common], help="release a version through the whole gated flow",
@@ -60,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deploy.add_argument("--keep-failed", action="store_true", help="keep a failed colour running")
     deploy.add_argument("--reports", type=Path, default=REPO_ROOT / "reports" / "rollouts")
+    deploy.add_argument("--image", help="k8s: image to release, by digest (repo@sha256:...)")
 
     switch = sub.add_parser("switch", parents=[common], help="send traffic to the other colour")
     switch.add_argument("--to", choices=("blue", "green"), help="colour (default: the idle one)")
@@ -83,7 +92,13 @@ def prepare_release(args: argparse.Namespace) -> Release:
 def deploy(args: argparse.Namespace, target: Target, store: StateStore, console: Console) -> Exit:
     """Run the whole flow and print where its report is."""
     gates = resolve_gates(args.gates, args.gate_set)
-    release = prepare_release(args)
+    if args.target == "k8s":
+        from rollout.targets import k8s_ops
+
+        k8s_ops.check_deploy_args(args)
+        release = k8s_ops.with_image(prepare_release(args), args.image)
+    else:
+        release = prepare_release(args)
     opts = Options(
         gates=gates, reports_base=args.reports, force_migration=args.force_migration,
         stop_delay_s=args.stop_delay, background_load=args.background_load,
@@ -111,16 +126,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rollout import ops  # after parsing: --help stays fast
 
     try:
-        if args.command == "status" and args.target == "local":
+        if args.command == "status":
             try:
-                target: Target | None = get_target(args.target, REPO_ROOT)
+                target: Target | None = get_target(args.target, REPO_ROOT, vars(args))
             except Exception as exc:  # status must work even when the stack cannot be reached
                 console.print(f"[yellow]target unavailable: {exc}[/]")
                 target = None
             return int(ops.status(target, store, console))
-        target = get_target(args.target, REPO_ROOT)
+        target = get_target(args.target, REPO_ROOT, vars(args))
         if args.command == "deploy":
             return int(deploy(args, target, store, console))
+        if args.target == "k8s":
+            from rollout.targets import k8s_ops
+
+            if args.command == "switch":
+                return int(k8s_ops.switch(target, store, console, args.to))
+            return int(k8s_ops.rollback(target, store, console))
         if args.command == "switch":
             return int(ops.switch(target, store, console, args.to))
         return int(ops.rollback(target, store, state_dir() / "releases", console))
