@@ -28,7 +28,6 @@ from app.services import uploads as service
 blp = Blueprint("uploads", __name__, description="Uploads: files posted straight to storage.")
 
 
-
 @blp.before_request
 def _json_bodies() -> None:
     """Refuse a non-JSON body on create; /complete takes no body at all."""
@@ -79,7 +78,7 @@ class Uploads(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Start an upload: returns the URL and form fields to POST the file with."""
         upload, signed = service.create_upload(_actor(), **data)
-        limits = service._settings().uploads
+        limits = service.upload_limits()
         return {
             "id": upload.id,
             "method": "POST",

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Upload, User
 from app.security.filenames import sanitize_filename
 from app.services.errors import NotFoundError, ServiceError
-from app.settings import Settings
+from app.settings import Settings, UploadSettings
 from app.storage import SignedPost, get_storage
 
 
@@ -40,6 +40,11 @@ class ForbiddenError(ServiceError):
 
 def _settings() -> Settings:
     return current_app.config["SETTINGS"]  # type: ignore[no-any-return]
+
+
+def upload_limits() -> UploadSettings:
+    """Return the configured upload limits."""
+    return _settings().uploads
 
 
 def new_key(owner_id: int) -> str:

@@ -9,7 +9,7 @@ import pytest
 from app_helpers import make_settings
 from app_servers import RedisServer
 from flask import Flask
-from services_harness import bearer, make_user, png
+from services_harness import bearer, make_user
 from sqlalchemy import text
 from test_uploads_api import MAX, post_form
 
