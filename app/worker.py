@@ -16,6 +16,7 @@ import time
 
 import redis
 from flask import Flask
+from opentelemetry import propagate, trace
 from prometheus_client import start_http_server
 from rq import Queue, Worker
 from rq.job import Job, JobStatus
@@ -54,8 +55,18 @@ class KitWorker(Worker):
         return int(interval) + self.heartbeat_grace
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
-        """Run the job (in the work horse) within an app context and its log context."""
-        with self.app.app_context(), job_context(job.meta.get("request_id"), job.id):
+        """Run the job (in the work horse) in the app context, its log context and a span."""
+        request_id = job.meta.get("request_id")
+        parent = propagate.extract(job.meta.get("trace") or {})  # the enqueuing request's trace
+        provider = self.app.extensions.get("tracer_provider")  # set when tracing is on
+        tracer = provider.get_tracer(__name__) if provider else trace.get_tracer(__name__)
+        span = tracer.start_as_current_span(
+            f"job {job.func_name}",
+            context=parent,
+            kind=trace.SpanKind.CONSUMER,
+            attributes={"app.request_id": request_id or "", "messaging.message.id": job.id},
+        )
+        with self.app.app_context(), job_context(request_id, job.id), span:
             return bool(super().perform_job(job, queue))
 
     def execute_job(self, job: Job, queue: Queue) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import redis
 from flask import current_app, g, has_request_context
+from opentelemetry import propagate
 from rq import Queue, Retry
 from rq.registry import (
     FailedJobRegistry,
@@ -70,6 +71,13 @@ def current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
+def trace_carrier() -> dict[str, str]:
+    """Return the current trace context (W3C traceparent) for the job to continue."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
 def enqueue(func: Callable[..., Any], *args: Any, retry: Retry | None = None) -> Enqueued:
     """Queue FUNC(*ARGS) with the request id in its meta; inline when Redis is not set."""
     request_id = current_request_id()
@@ -82,7 +90,7 @@ def enqueue(func: Callable[..., Any], *args: Any, retry: Retry | None = None) ->
             func,
             *args,
             retry=retry or retry_policy(worker),
-            meta={"request_id": request_id},
+            meta={"request_id": request_id, "trace": trace_carrier()},
             job_timeout=worker.job_timeout,
             result_ttl=24 * 3600,
         )

@@ -137,3 +137,41 @@ def test_spans_carry_the_request_id_and_logs_the_trace_id(
     probe_line = next(line for line in lines if line.get("message") == "probe ran")
     assert probe_line["trace_id"] == trace_hex
     assert probe_line["request_id"] == "trace-req-2"
+
+
+def test_a_job_continues_the_trace_of_the_request_that_queued_it(
+    traced: tuple[Flask, InMemorySpanExporter],
+) -> None:
+    from rq.job import Job
+
+    from app.jobs.queue import enqueue, get_queue
+    from app.worker import build_worker
+
+    app, exporter = traced
+
+    @app.get("/_enqueue_probe")
+    def enqueue_probe() -> dict[str, str]:
+        return {"job_id": enqueue(print, "traced").id}
+
+    job_id = (
+        app.test_client()
+        .get("/_enqueue_probe", headers={"X-Request-ID": "job-trace-1"})
+        .get_json()["job_id"]
+    )
+    with app.app_context():
+        queue = get_queue()
+        job = Job.fetch(job_id, connection=queue.connection)
+        assert "traceparent" in job.meta["trace"]
+        worker = build_worker(app)
+        worker.prepare_execution(job)
+        worker.prepare_job_execution(job)
+        assert worker.perform_job(job, queue)
+    spans = exporter.get_finished_spans()
+    request_span = next(
+        s
+        for s in spans
+        if s.attributes.get(REQUEST_ID_ATTRIBUTE) == "job-trace-1" and s.kind.name == "SERVER"
+    )
+    job_span = next(s for s in spans if s.name == "job builtins.print")
+    assert job_span.context.trace_id == request_span.context.trace_id
+    assert job_span.attributes["app.request_id"] == "job-trace-1"
