@@ -69,6 +69,11 @@ class AuthSettings(BaseSettings):
     login_rate_limit: str = "10/minute;50/hour"
     register_rate_limit: str = "5/minute;20/hour"
     refresh_rate_limit: str = "30/minute"
+    # argon2id cost of new password hashes (argon2-cffi's RFC 9106 defaults); raising them
+    # upgrades every stored hash the next time its owner signs in.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=8 * 1024, le=1024 * 1024)
+    argon2_parallelism: int = Field(default=4, ge=1, le=16)
 
     @field_validator("login_rate_limit", "register_rate_limit", "refresh_rate_limit")
     @classmethod

@@ -9,6 +9,7 @@ from app.auth.sessions import init_sessions
 from app.auth.tokens import init_tokens
 from app.auth.views import bp as pages_bp
 from app.extensions import api as smorest_api
+from app.security.passwords import configure_hasher
 from app.settings import Settings
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
 
 def init_auth(app: Flask, settings: Settings) -> None:
     """Bind Flask-Login and flask-jwt-extended, and register the sign-in pages."""
+    auth = settings.auth
+    configure_hasher(auth.argon2_time_cost, auth.argon2_memory_kib, auth.argon2_parallelism)
     init_sessions(app)
     init_tokens(app, settings)
     app.register_blueprint(pages_bp)

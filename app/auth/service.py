@@ -9,14 +9,17 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from app.security.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.security.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_nothing,
+    verify_password,
+)
 from app.services.errors import ConflictError, InvalidInputError
 from app.services.users import find_by_email, normalize_email
 
 log = logging.getLogger(__name__)
-
-# Verified when the email is unknown, so a miss costs as much time as a wrong password.
-_DUMMY_HASH = hash_password("not the password of anyone at all")
 
 
 def register_user(email: str, password: str, name: str = "") -> User:
@@ -49,7 +52,7 @@ def authenticate(email: str, password: str) -> User | None:
         address = ""
     user = find_by_email(address) if address else None
     if user is None or not user.password_hash:
-        verify_password(_DUMMY_HASH, password)
+        verify_nothing(password)  # a miss costs as much time as a wrong password
         return None
     if not verify_password(user.password_hash, password) or not user.is_active:
         return None

@@ -10,6 +10,24 @@ MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
+_dummy_hash: str | None = None
+
+
+def configure_hasher(time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """Use these argon2id parameters for new hashes; older hashes are upgraded at sign-in."""
+    global _hasher, _dummy_hash
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    _dummy_hash = None
+
+
+def verify_nothing(password: str) -> None:
+    """Spend one verification's time, so an unknown account answers as slowly as a known one."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not the password of anyone at all")
+    verify_password(_dummy_hash, password)
+
+
 def hash_password(password: str) -> str:
     """Return an argon2id hash of PASSWORD."""
     return _hasher.hash(password)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
-from flask import Flask
-from web_helpers import PASSWORD, make_user
+from pathlib import Path
 
+import pytest
+from app_helpers import make_settings
+from flask import Flask
+from web_helpers import PASSWORD, get_tokens, make_user
+
+from app import create_app
 from app.auth import service
-from app.extensions import limiter
+from app.extensions import db, limiter
+from app.models import User
 from app.security.limits import account_key, storage_healthy
+from app.security.passwords import verify_password
 from app.services.errors import ConflictError
+from app.settings import AuthSettings
 
 
 def test_authenticate_refuses_malformed_addresses_quietly(app: Flask) -> None:
@@ -54,3 +61,23 @@ def test_storage_errors_count_as_unhealthy(app: Flask, monkeypatch: pytest.Monke
         assert storage_healthy()
         monkeypatch.setattr(limiter.storage, "check", broken)
         assert not storage_healthy()
+
+
+def test_raising_the_argon2_cost_upgrades_hashes_at_sign_in(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cost.db'}"
+    cheap = create_app(make_settings(url, auth=AuthSettings(argon2_memory_kib=8 * 1024)))
+    with cheap.app_context():
+        db.create_all()
+    user_id = make_user(cheap, "cost@example.com")
+    with cheap.app_context():
+        old_hash = db.session.get(User, user_id).password_hash
+        db.engine.dispose()
+    assert "m=8192" in old_hash
+    # The next release raises the memory cost; the database stays the same.
+    stronger = create_app(make_settings(url, auth=AuthSettings(argon2_memory_kib=16 * 1024)))
+    get_tokens(stronger.test_client(), "cost@example.com")
+    with stronger.app_context():
+        new_hash = db.session.get(User, user_id).password_hash
+        db.engine.dispose()
+    assert "m=16384" in new_hash
+    assert verify_password(new_hash, PASSWORD)
