@@ -103,13 +103,16 @@ def status(target: Target | None, store: StateStore, console: Console) -> Exit:
         except TargetError as exc:
             console.print(f"[yellow]target not reachable: {exc}[/]")
     table = Table(title="colours")
-    for col in ("colour", "state file version", "target"):
+    for col in ("colour", "routes", "state", "port", "running version", "state file version"):
         table.add_column(col)
     active = live.active if live else state.active
     for colour in ("blue", "green"):
         mark = " (active)" if colour == active else ""
         info = live.colours.get(colour, {}) if live else {}
-        table.add_row(colour + mark, state.versions.get(colour) or "-", str(info or "-"))
+        table.add_row(
+            colour + mark, info.get("routes", "-"), info.get("state", "unknown"),
+            info.get("port", "-"), info.get("version", "-"), state.versions.get(colour) or "-",
+        )  # fmt: skip
     console.print(table)
     history = Table(title="recent rollouts")
     for col in ("id", "version", "from→to", "outcome", "exit", "phase", "reason"):

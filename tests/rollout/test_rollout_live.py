@@ -109,6 +109,18 @@ def test_blue_green_and_back_under_load(live: Live, tmp_path: Path) -> None:
     assert (second.report_dir / "testinfra-junit.xml").exists()
 
 
+def test_rollback_restarts_the_previous_version(live: Live) -> None:
+    from rollout.ops import rollback
+
+    stack: Any = live.stack
+    store = StateStore(live.state_dir / "rollout.json")
+    before = stack.active_colour()
+    code = rollback(live.target, store, live.state_dir / "releases", Console(quiet=True))  # type: ignore[arg-type]
+    assert code == Exit.PROMOTED
+    assert stack.active_colour() != before
+    assert stack.status().colours[stack.active_colour()].version == "live-v2"
+
+
 def test_failing_gate_blocks_the_switch(live: Live) -> None:
     active = live.stack.active_colour()  # type: ignore[attr-defined]
     good = new_release(live, "live-v4")
