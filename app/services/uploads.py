@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Upload, User
 from app.security.filenames import sanitize_filename
+from app.services.items import MAX_ID
 from app.services.errors import NotFoundError, ServiceError
 from app.settings import Settings, UploadSettings
 from app.storage import SignedPost, get_storage
@@ -86,7 +87,8 @@ def create_upload(
 
 def get_upload(upload_id: int, actor: User) -> Upload:
     """Return the upload if ACTOR owns it or is an admin."""
-    upload = db.session.get(Upload, upload_id)
+    # Ids beyond the integer column cannot exist (and would overflow the driver).
+    upload = db.session.get(Upload, upload_id) if 0 < upload_id <= MAX_ID else None
     if upload is None:
         raise NotFoundError(f"Upload {upload_id} does not exist.")
     if upload.owner_id != actor.id and not actor.is_admin:

@@ -225,3 +225,11 @@ def test_complete_with_redis_down_is_a_quick_503(
     redis_to_stop.start()
     retried = client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth)
     assert (retried.status_code, retried.get_json()["status"]) == (202, "processing")
+
+
+def test_absurd_ids_are_404(up_app: Flask) -> None:
+    client = up_app.test_client()
+    auth = bearer(up_app, make_user(up_app))
+    for upload_id in (0, 2**31, 2**80):
+        assert client.get(f"/api/v1/uploads/{upload_id}", headers=auth).status_code == 404
+        assert client.post(f"/api/v1/uploads/{upload_id}/complete", headers=auth).status_code == 404
