@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer
+from browser_harness import LiveServer
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 PASSWORD = "a browser-made passphrase"
