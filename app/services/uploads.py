@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Upload, User
 from app.security.filenames import sanitize_filename
-from app.services.items import MAX_ID
 from app.services.errors import NotFoundError, ServiceError
+from app.services.items import MAX_ID
 from app.settings import Settings, UploadSettings
 from app.storage import SignedPost, get_storage
 
