@@ -123,7 +123,7 @@ class UploadSettings(BaseSettings):
     allowed_types: str = "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain"
     url_expiry: int = Field(default=300, ge=1, le=7 * 24 * 3600)  # presigned POST, seconds
     download_expiry: int = Field(default=60, ge=1, le=7 * 24 * 3600)  # presigned GET, seconds
-    local_dir: str = "var/uploads"  # the local backend's folder (no bucket configured)
+    local_dir: str = "instance/uploads"  # the local backend's folder (no bucket configured)
 
     @property
     def types(self) -> frozenset[str]:

@@ -1,1 +1,1 @@
-"""Logging and request correlation (metrics and tracing slot in here later)."""
+"""Logging, request correlation, Prometheus metrics, OpenTelemetry tracing and log context."""
