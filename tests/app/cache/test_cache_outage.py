@@ -13,6 +13,7 @@ from services_harness import make_user, own_redis
 from app import create_app
 from app.cache import store
 from app.extensions import db
+from app.settings import RedisSettings
 
 QUICK = 1.0  # seconds; a refused connection must not hold a request
 
@@ -51,3 +52,39 @@ def test_cache_bypassed_while_redis_is_down(
     time.sleep(0.6)  # the bypass window ends
     assert client.get("/api/v1/items").headers["X-Cache"] == "MISS"
     assert client.get("/api/v1/items").headers["X-Cache"] == "HIT"
+
+
+def test_a_silent_redis_costs_one_bounded_timeout() -> None:
+    """A Redis that accepts connections but never answers (a hung server or a black hole)."""
+    import socket
+
+    from services_harness import my_port
+
+    from app.jobs.queue import JobsUnavailableError, enqueue
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", my_port()))
+    silent.listen(64)  # the kernel completes handshakes; nobody ever reads or replies
+    try:
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        app = create_app(
+            make_settings("sqlite://", url).model_copy(
+                update={"redis": RedisSettings(url=url, socket_timeout=1.0)}
+            )
+        )
+        with app.app_context():
+            db.create_all()
+        client = app.test_client()
+        started = time.monotonic()
+        assert client.get("/api/v1/items").status_code == 200
+        assert time.monotonic() - started < 2.5  # one socket timeout, then the cache is bypassed
+        started = time.monotonic()
+        assert client.get("/api/v1/items").status_code == 200
+        assert time.monotonic() - started < 0.5
+        with app.test_request_context():
+            started = time.monotonic()
+            with pytest.raises(JobsUnavailableError):
+                enqueue(print, "never queued")
+            assert time.monotonic() - started < 2.5
+    finally:
+        silent.close()
