@@ -141,6 +141,10 @@ def run_gate(
     run = LocustRun(cfg, host, ca_cert, out_dir, env)
     run.start()
     started = time.monotonic()
-    result = run.wait()
+    try:
+        result = run.wait()
+    except BaseException:
+        run.stop()  # Ctrl-C or a crash: never leave a load generator running behind
+        raise
     result.measures.setdefault("wall_s", time.monotonic() - started)
     return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from rollout.flow import Options, Outcome, Rollout
 from rollout.gates import DEFAULT_GATES_FILE, GateConfig, resolve_gates
 from rollout.loadrun import LoadResult, LocustRun
 from rollout.loaduser import load_user_env
+from rollout.ops import status
 from rollout.release import materialise
 from rollout.report import report_dir
 from rollout.state import StateStore
@@ -159,6 +162,42 @@ def test_failing_post_switch_check_switches_back(live: Live, tmp_path: Path) -> 
     assert not outcome.loads["post_switch"].passed
     assert live.stack.active_colour() == active  # type: ignore[attr-defined]
     assert [e.name for e in outcome.events][-1] == "switched back"
+
+
+def test_ctrl_c_after_the_switch_leaves_traffic_on_the_old_colour(live: Live) -> None:
+    """A real `rollout deploy` interrupted (SIGINT) after its switch: it switches back."""
+    stack: Any = live.stack
+    before = stack.active_colour()
+    release = new_release(live, "live-int")
+    store = StateStore(live.state_dir / "rollout.json")
+    cmd = [
+        sys.executable, "-m", "rollout.cli", "deploy", "--release-dir", str(release.source_dir),
+        "--version", "live-int", "--reports", str(live.state_dir / "reports"), *(
+            arg for item in QUICK for arg in ("--gate-set", item)
+        ),
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            current = store.load().current
+            if current is not None and current.phase == "post_switch":
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the rollout never reached post_switch")
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == Exit.INTERRUPTED, out
+    assert stack.active_colour() == before
+    last = store.load().history[-1]
+    assert (last.outcome, last.phase) == ("interrupted", "post_switch")
+    console = Console(record=True, width=200)
+    status(live.target, store, console)  # type: ignore[arg-type]
+    assert "interrupted" in console.export_text()
 
 
 def test_killing_the_active_colour_is_seen(live: Live, tmp_path: Path) -> None:
