@@ -1,10 +1,14 @@
 """The RQ worker: `python -m app.worker [--burst] [QUEUE ...]`, jobs run in the app context.
 
-A job whose worker dies (SIGKILL, OOM, lost node) stops heart-beating; after
-WORKER_MONITORING_INTERVAL + WORKER_HEARTBEAT_GRACE seconds its StartedJobRegistry entry
-expires, and the next maintenance pass of any live worker (every WORKER_MAINTENANCE_INTERVAL
-seconds, also while idle) retries it while it has retries left, else moves it to the
-FailedJobRegistry. Bound with the defaults: about 10 + 20 + 30 = 60 seconds.
+A job whose worker dies (SIGKILL, OOM, lost node) stops heart-beating. Its StartedJobRegistry
+entry expires WORKER_MONITORING_INTERVAL + WORKER_HEARTBEAT_GRACE seconds after the last
+heartbeat (rq itself hard-codes 60 s of grace; KitWorker makes it a setting). The next
+registry clean-up then retries the job while it has retries left, else moves it to the
+FailedJobRegistry with AbandonedJobError. Clean-ups run in every live worker between jobs and,
+while idle, every WORKER_MAINTENANCE_INTERVAL seconds (the idle wait is set to match), and
+also on every /metrics scrape (counting the registry cleans it). Bound with the defaults:
+10 + 20 + 30 = 60 seconds; measured 2.8 s in tests with 1 + 2 + 1. A job retried with a
+backoff interval waits for the rq scheduler, whose lock a dead worker holds for up to 61 s.
 """
 
 from __future__ import annotations
