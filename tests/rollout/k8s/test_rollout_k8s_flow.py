@@ -82,7 +82,7 @@ def public(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def target(cluster: Cluster, overlay: Path) -> Iterator[K8sTarget]:
     cfg = K8sConfig(
         repo_root=REPO_ROOT, overlay=overlay, kubectl=str(cluster.kubectl), public_url=PUBLIC,
-        settle_timeout_s=3, switch_timeout_s=1, migrate_timeout_s=2, poll_s=0.05,
+        settle_timeout_s=3, switch_timeout_s=0.5, migrate_timeout_s=0.5, poll_s=0.05,
     )  # fmt: skip
     tgt = K8sTarget(cfg, checks=Checks())
     yield tgt

@@ -1,0 +1,119 @@
+"""rollout/checks/test_pod.py for real: testinfra's kubectl:// backend, through the kubectl
+stand-in, into a "pod" made here: the app's gunicorn without capabilities in its own PID
+and mount namespaces (unshare), which `kubectl exec` enters with nsenter. The pod runs on a
+writable root filesystem, so exactly that check must fail; everything else must pass."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, Cluster
+
+from rollout.kube.checks import PodSpec, run_pod_checks
+
+PORT = 26010
+POD = "app-green-5d8f7c-0"
+# The venv's interpreter lives under /root here, which an unprivileged uid cannot read: the pod
+# runs as this uid, with every capability dropped (as the real pods do).
+UID = os.getuid()
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+@pytest.fixture
+def pod(tmp_path: Path, cluster: Cluster) -> Iterator[int]:
+    """Start the pod; yield the host pid of its PID 1 (gunicorn's master); stop it by pid."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            pytest.fail(f"port {PORT} is taken: a pod from an earlier run is still up")
+    workdir = tmp_path / "pod"
+    workdir.mkdir()
+    workdir.chmod(0o777)
+    env = {
+        "PATH": os.environ["PATH"], "APP_ENV": "production", "APP_VERSION": "v7",
+        "APP_COLOR": "green", "GUNICORN_BIND": f"127.0.0.1:{PORT}", "GUNICORN_WORKERS": "2",
+        "GUNICORN_GRACEFUL_TIMEOUT": "2",
+        "GUNICORN_WORKER_TMP_DIR": "/dev/shm", "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": f"sqlite:///{workdir}/app.db", "REDIS_URL": "redis://127.0.0.1:26011/0",
+        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "prom"), "PYTHONDONTWRITEBYTECODE": "1",
+        "OTEL_SDK_DISABLED": "true",
+    }  # fmt: skip
+    gunicorn = str(REPO_ROOT / ".venv" / "bin" / "gunicorn")
+    proc = subprocess.Popen(
+        ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+         "setpriv", "--bounding-set=-all", "--inh-caps=-all", "--",
+         gunicorn, "-c", "python:app.gunicorn_conf", "app.wsgi:app"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    master = 0
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    err = proc.stderr.read().decode()[-1500:] if proc.stderr else ""
+                    pytest.fail(f"the pod's gunicorn did not start: {err}")
+                time.sleep(0.2)
+        (master,) = _children(proc.pid)
+        cluster.update(exec_pid=master)
+        yield master
+    finally:
+        # Stop the pod's PID 1 (gunicorn) by its host pid; unshare exits with it.
+        for pid in (master, proc.pid):
+            if pid and proc.poll() is None:
+                os.kill(pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def run(tmp_path: Path, cluster: Cluster, spec: PodSpec) -> tuple[bool, list[str]]:
+    host = f"kubectl://{POD}?namespace=flask-kit&container=app"
+    passed, failures, junit = run_pod_checks(
+        host, spec, tmp_path / "out", str(cluster.kubectl.parent)
+    )
+    assert junit.exists()
+    # testinfra names each case after its host: test_x[kubectl://POD] or test_y[kubectl://POD-a-b]
+    names = [f.partition(": ")[0].replace(f"kubectl://{POD}", "") for f in failures]
+    return passed, [n.replace("[]", "").replace("[-", "[") for n in names]
+
+
+def test_only_the_writable_root_filesystem_fails(
+    tmp_path: Path, cluster: Cluster, pod: int
+) -> None:
+    spec = PodSpec(colour="green", version="v7", uid=UID, port=PORT)
+    passed, failed = run(tmp_path, cluster, spec)
+    assert not passed
+    assert failed == ["test_root_filesystem_is_read_only"]
+    execs = [c for c in cluster.calls() if "exec" in c]
+    assert execs
+    assert all(c[:4] == ["-n", "flask-kit", "-c", "app"] for c in execs)  # testinfra's form
+
+
+def test_wrong_version_uid_and_port_are_caught(tmp_path: Path, cluster: Cluster, pod: int) -> None:
+    spec = PodSpec(colour="blue", version="v8", uid=UID + 10001, port=8000)
+    _, failed = run(tmp_path, cluster, spec)
+    assert set(failed) >= {
+        "test_runs_as_the_app_uid[master]", "test_runs_as_the_app_uid[workers]",
+        "test_listens_on_the_container_port", "test_environment[APP_VERSION-version]",
+        "test_environment[APP_COLOR-colour]", "test_answers_its_version",
+    }  # fmt: skip
+    assert json.loads(json.dumps(failed))  # plain strings, for the report
