@@ -75,6 +75,29 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: f
         process.wait(5)
 
 
+def children(pid: int) -> list[int]:
+    """Return the pids whose parent is PID (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def kill_tree(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+    """Signal PROCESS's group and its children's groups (rq's work horse has its own)."""
+    groups = {process.pid, *(os.getpgid(child) for child in children(process.pid))}
+    for group in groups:
+        try:
+            os.killpg(group, sig)
+        except ProcessLookupError:
+            continue
+
+
 def stoppable_redis() -> RedisServer:
     """A Redis server on this suite's port range that a test may stop and restart."""
     server = RedisServer()

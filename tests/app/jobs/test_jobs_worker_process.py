@@ -17,7 +17,16 @@ from app_helpers import make_settings
 from flask import Flask
 from rq import Retry
 from rq.job import Job, JobStatus
-from services_harness import ROOT, env_without_otel, fail, my_port, own_redis, stop
+from services_harness import (
+    ROOT,
+    children,
+    env_without_otel,
+    fail,
+    kill_tree,
+    my_port,
+    own_redis,
+    stop,
+)
 
 from app import create_app
 from app.jobs.queue import enqueue, get_queue
@@ -88,7 +97,11 @@ def test_job_of_a_sigkilled_worker_is_retried(worker_app: Flask, tmp_path: Path)
         wait_for(lambda: connection.get("kill-attempts") == b"1", 30, "the first attempt")
         if first.poll() is not None:
             fail((tmp_path / "worker-1.log").read_text())
-        os.killpg(first.pid, signal.SIGKILL)  # the worker and its work horse, no clean-up
+        # The worker, its scheduler and its work horse (rq puts the horse in a group of its
+        # own): nothing gets to clean up, as when a container is OOM-killed.
+        horses = children(first.pid)
+        assert horses, "the first attempt should be running in a work horse"
+        kill_tree(first, signal.SIGKILL)
         first.wait(10)
 
         metrics_port = my_port()
@@ -113,7 +126,7 @@ def test_job_of_a_sigkilled_worker_is_retried(worker_app: Flask, tmp_path: Path)
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                kill_tree(process, signal.SIGTERM)
                 stop(process, signal.SIGTERM)
 
 
