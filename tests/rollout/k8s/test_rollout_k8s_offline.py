@@ -1,0 +1,185 @@
+"""What the k8s target renders and runs offline with the real kubectl client: the migration
+Job, the switch patches and image updates on the rendered dev overlay; and the CLI's k8s
+commands (usage errors, status, switch, rollback) against the kubectl stand-in."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import REPO_ROOT, V1, V2, Cluster
+
+from rollout.cli import main
+from rollout.kube import Kubectl
+from rollout.kube.migrate import job_name, release_id, render_job
+from rollout.targets.k8s_ops import image_version
+
+DIGEST = "sha256:" + "0123456789ab" + "cd" * 26
+IMAGE = f"111122223333.dkr.ecr.eu-west-1.amazonaws.com/flask-kit@{DIGEST}"
+PATCHES = REPO_ROOT / "k8s" / "patches"
+
+
+def kubectl(*args: str, stdin: str | None = None) -> Any:
+    proc = subprocess.run(
+        ["kubectl", *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def rendered(overlay: Path, kind: str, name: str) -> dict[str, Any]:
+    docs = [d for d in yaml.safe_load_all(kubectl("kustomize", str(overlay))) if d]
+    (doc,) = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    return dict(doc)
+
+
+@pytest.mark.parametrize(
+    ("image", "rid", "tag"),
+    [
+        (IMAGE, "0123456789ab", None),
+        ("reg.example/flask-kit:1.4.2@" + DIGEST, "0123456789ab", "1.4.2"),
+        ("flask-kit:e2e-2", None, "e2e-2"),
+        ("localhost:5000/flask-kit", None, None),
+    ],
+)
+def test_release_names(image: str, rid: str | None, tag: str | None) -> None:
+    assert len(release_id(image)) == 12
+    if rid:
+        assert release_id(image) == rid
+    assert job_name(image) == f"app-migrate-{release_id(image)}"
+    assert image_version(image) == tag
+
+
+def test_migration_job_renders_valid_for_the_release(overlay: Path, tmp_path: Path) -> None:
+    job = render_job(Kubectl("flask-kit"), overlay, IMAGE)
+    assert job["metadata"]["name"] == "app-migrate-0123456789ab"
+    assert job["metadata"]["namespace"] == "flask-kit"
+    assert job["metadata"]["labels"]["flask-kit/release"] == "0123456789ab"
+    pod = job["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert (container["name"], container["image"]) == ("migrate", IMAGE)
+    assert container["args"] == ["flask", "db", "upgrade"]
+    assert pod["serviceAccountName"] == "app-migrate"
+    # The ConfigMap it reads is the hashed one the overlay applied.
+    cm = rendered(overlay, "Job", "app-migrate")["spec"]["template"]["spec"]["containers"][0]
+    assert container["envFrom"] == cm["envFrom"]
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(job))
+    subprocess.run(
+        [str(REPO_ROOT / ".venv/bin/kubernetes-validate"), "--strict", "-k", "1.33.0", str(path)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("colour", ["blue", "green"])
+def test_switch_patches_change_only_the_colour(overlay: Path, colour: str) -> None:
+    other = "green" if colour == "blue" else "blue"
+    for service, to in (("app-active", colour), ("app-preview", other)):
+        before = rendered(overlay, "Service", service)
+        patch = PATCHES / f"switch-to-{to}.patch.yaml"
+        out = kubectl(
+            "patch", "--local", "-f", "-", "--type", "merge", "--patch-file", str(patch),
+            "-o", "json", stdin=json.dumps(before),
+        )  # fmt: skip
+        after = json.loads(out)
+        assert after["spec"]["selector"] == {**before["spec"]["selector"], "color": to}
+        after["spec"]["selector"] = before["spec"]["selector"]
+        assert after == before  # nothing else moved
+
+
+def test_set_image_touches_only_the_app_container(overlay: Path) -> None:
+    before = rendered(overlay, "Deployment", "app-green")
+    out = kubectl(
+        "set", "image", "--local", "-f", "-", f"app={IMAGE}", "-o", "json",
+        stdin=json.dumps(before),
+    )  # fmt: skip
+    after = json.loads(out)
+    after["spec"]["template"]["metadata"].pop("creationTimestamp", None)  # added by kubectl
+    containers = after["spec"]["template"]["spec"]["containers"]
+    assert containers[0]["image"] == IMAGE
+    containers[0]["image"] = before["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert after["spec"] == before["spec"]  # nothing else moved
+    assert after["metadata"]["labels"] == before["metadata"]["labels"]
+
+
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path / "state"))
+    return main(list(args))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--overlay", "dev"], "--image is required"),
+        (["--image", IMAGE], "--overlay is required"),
+        (["--image", IMAGE, "--overlay", "prod"], "--version is required"),
+    ],
+)
+def test_deploy_usage_errors_are_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    cluster: Cluster, args: list[str], message: str,
+) -> None:  # fmt: skip
+    code = cli(tmp_path, monkeypatch, "deploy", "--target", "k8s", *args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert message in err
+
+
+def test_status_reads_services_and_deployments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    cluster: Cluster,
+) -> None:  # fmt: skip
+    assert cli(tmp_path, monkeypatch, "status", "--target", "k8s") == 0
+    out = capsys.readouterr().out
+    assert "blue (active)" in out
+    assert not any(c[0] in ("patch", "scale", "set") for c in cluster.calls())
+
+
+def test_rollback_scales_up_and_switches_in_one_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: Cluster
+) -> None:
+    cluster.update(
+        services={"app-active": "green", "app-preview": "blue"},
+        endpoints={"app-active": "green", "app-preview": "blue"},
+        deployments={
+            "app-blue": {"image": V1, "replicas": 0},
+            "app-green": {"image": V2, "replicas": 3},
+            "app-worker": {"image": V2, "replicas": 1},
+        },
+    )
+    assert cli(tmp_path, monkeypatch, "rollback", "--target", "k8s", "--context", "kind-e2e") == 0
+    state = cluster.state()
+    assert state["services"] == {"app-active": "blue", "app-preview": "green"}
+    assert state["deployments"]["app-blue"]["replicas"] == 3
+    mutations = [c[4:7] for c in cluster.calls() if c[4] in ("scale", "rollout", "patch")]
+    assert mutations == [
+        ["scale", "deployment/app-blue", "--replicas=3"],
+        ["rollout", "status", "deployment/app-blue"],
+        ["patch", "service", "app-active"],
+        ["patch", "service", "app-preview"],
+    ]
+    assert all(
+        c[:4] == ["--context", "kind-e2e", "--namespace", "flask-kit"] for c in cluster.calls()
+    )
+
+
+def test_switch_smoke_checks_the_idle_colour_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: Cluster
+) -> None:
+    cluster.update(deployments={
+        "app-blue": {"image": V1, "replicas": 2},
+        "app-green": {"image": V2, "replicas": 2},
+        "app-worker": {"image": V1, "replicas": 1},
+    })  # fmt: skip
+    assert cli(tmp_path, monkeypatch, "switch", "--target", "k8s") == 0
+    assert cluster.state()["services"] == {"app-active": "green", "app-preview": "blue"}
+    verbs = [c[2] for c in cluster.calls()]
+    assert verbs.index("port-forward") < verbs.index("patch")
+    cluster.fail(portforward="refuse")
+    assert cli(tmp_path, monkeypatch, "switch", "--target", "k8s") == 4
+    assert cluster.state()["services"] == {"app-active": "green", "app-preview": "blue"}
