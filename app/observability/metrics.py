@@ -3,6 +3,7 @@
 /metrics is served by the app for Prometheus to scrape on the private network; the public
 proxy (nginx/) does not route it. Under gunicorn every worker writes its samples to files in
 PROMETHEUS_MULTIPROC_DIR (app/gunicorn_conf.py sets one up) and a scrape merges them all.
+The RQ worker serves its own job series on WORKER_METRICS_PORT (app/worker.py).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ bp = Blueprint("metrics", __name__)
 
 
 def multiprocess_dir() -> str | None:
-    """Return PROMETHEUS_MULTIPROC_DIR when set (gunicorn and the worker set it)."""
+    """Return PROMETHEUS_MULTIPROC_DIR when set (gunicorn_conf sets one for its workers)."""
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
