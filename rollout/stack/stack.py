@@ -105,6 +105,9 @@ class LocalStack:
             "AWS_ACCESS_KEY_ID": c.s3_app_key,
             "AWS_SECRET_ACCESS_KEY": c.s3_app_secret,
             "FORWARDED_ALLOW_IPS": HOST,
+            # Nginx is the one proxy in front: trust its X-Forwarded-For for client addresses
+            # (rate limits key on them), and nothing further out.
+            "TRUSTED_PROXY_HOPS": "1",
             "GUNICORN_WORKERS": str(cfg.gunicorn_workers),
             "GUNICORN_THREADS": str(cfg.gunicorn_threads),
             "LOG_LEVEL": "INFO",
