@@ -8,7 +8,7 @@ UV ?= uv
 CHECKOV := $(UV) tool run --from checkov==3.2.459 checkov
 export FLASK_APP := app.wsgi
 
-.PHONY: help install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate overlay-config
+.PHONY: help install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate overlay-config i18n seed
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -70,3 +70,11 @@ status: $(PY) ## Show the local stack's processes and active colour
 
 bench: $(PY) ## wrk: req/s and p99 through Nginx vs straight to gunicorn (reports/bench_proxy.*)
 	$(PY) loadtests/bench_proxy.py
+
+i18n: $(PY) ## Extract, update and compile translation catalogs (commit the .po/.mo)
+	$(BIN)/pybabel extract -F app/i18n/babel.cfg -k _l -k lazy_gettext --no-location --sort-output --omit-header -o app/translations/messages.pot app
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d app/translations
+
+seed: $(PY) ## Demo data in the configured database (idempotent)
+	$(BIN)/flask seed
