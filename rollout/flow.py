@@ -68,6 +68,7 @@ class Outcome:
     checks: CheckResult | None = None
     findings: list[Finding] = field(default_factory=list)
     switch_window: tuple[float, float] | None = None
+    active_after: str | None = None
 
 
 class Rollout:
@@ -268,6 +269,7 @@ class Rollout:
             if failed and self.outcome.code == Exit.PROMOTED:
                 self.outcome.code = Exit.BACKGROUND_FAILURES
                 self.outcome.reason = f"promoted, but {failed} background request(s) failed"
+        self.outcome.active_after = self.state.active
         rec.outcome = OUTCOMES.get(self.outcome.code, "failed")
         rec.exit_code, rec.reason = int(self.outcome.code), self.outcome.reason
         rec.finished = time.time()

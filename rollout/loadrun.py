@@ -27,6 +27,7 @@ class LoadResult:
     reasons: list[str]
     measures: dict[str, float]
     errors: list[dict[str, Any]] = field(default_factory=list)
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
     skipped_features: dict[str, str] = field(default_factory=dict)
     created_ids: list[str] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
@@ -43,6 +44,7 @@ class LoadResult:
             reasons=list(raw["reasons"]) or ([f"locust exit {exit_code}"] if exit_code else []),
             measures=raw["measures"],
             errors=raw["errors"],
+            endpoints=raw.get("endpoints", []),
             skipped_features=raw["skipped_features"],
             created_ids=raw["created_ids"],
             timeline=raw["timeline"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rollout.report import Event, WindowStats, chart, window, write_summary
 
@@ -30,6 +30,16 @@ def phase_windows(outcome: Outcome) -> dict[str, WindowStats]:
     }
 
 
+def slowest(endpoints: list[dict[str, Any]], n: int = 3) -> list[str]:
+    """Name the endpoints with the highest p95 (where a latency gate failure comes from)."""
+    ranked = sorted(endpoints, key=lambda e: -float(e.get("p95_ms") or 0))[:n]
+    return [
+        f"{e['method']} {e['name']}: p95 {float(e.get('p95_ms') or 0):.0f} ms, "
+        f"{e['requests']} requests, {e['failures']} failed"
+        for e in ranked
+    ]
+
+
 def write_report(outcome: Outcome) -> list[str]:
     """Write summary.txt and chart.png into the outcome's report dir; return the summary lines."""
     rec, out = outcome.record, outcome.report_dir
@@ -37,7 +47,8 @@ def write_report(outcome: Outcome) -> list[str]:
     lines = [
         f"Rollout {rec.id} of {rec.version}: {rec.outcome.upper()} (exit {int(outcome.code)})",
         f"reason: {outcome.reason}",
-        f"traffic: {rec.from_colour} -> {rec.to_colour}; took {finished - rec.started:.1f}s",
+        f"planned: {rec.from_colour} -> {rec.to_colour}; public traffic now on "
+        f"{outcome.active_after or 'unknown'}; took {finished - rec.started:.1f}s",
         "",
         "phases:",
         *(f"  +{t - rec.started:6.1f}s  {name}" for name, t in rec.phases),
@@ -67,6 +78,7 @@ def write_report(outcome: Outcome) -> list[str]:
                 for e in load.errors[:8]
             ),
             *(f"  skipped {k}: {v}" for k, v in load.skipped_features.items()),
+            *(f"  slowest: {e}" for e in slowest(load.endpoints) if not load.passed),
         ]
     windows = phase_windows(outcome)
     if windows:
