@@ -1,4 +1,4 @@
-"""`rollout`: blue-green deploy, switch, rollback and status for the local stack (k8s later)."""
+"""`rollout`: gated blue-green deploy, switch, rollback and status (local stack or Kubernetes)."""
 
 from __future__ import annotations
 

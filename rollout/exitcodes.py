@@ -28,7 +28,7 @@ class Exit(IntEnum):
 MEANING = {
     Exit.PROMOTED: "promoted: the new version serves all traffic (or switch/rollback done)",
     Exit.ERROR: "unexpected error; traffic left on a healthy colour (see `rollout status`)",
-    Exit.USAGE: "bad usage, or target not implemented yet (k8s)",
+    Exit.USAGE: "bad usage (unknown option, target or gate setting; not a release dir)",
     Exit.LOCKED: "another rollout is running",
     Exit.NOT_READY: "target not ready (stack down, no release, nothing to switch to)",
     Exit.DEPLOY_FAILED: "the idle colour did not start with the new version",

@@ -9,6 +9,8 @@ import pytest
 from rollout.cli import main
 from rollout.exitcodes import Exit
 from rollout.state import StateStore
+from rollout.targets import get_target
+from rollout.targets.base import TargetNotImplemented
 
 
 @pytest.fixture(autouse=True)
@@ -28,10 +30,12 @@ def test_help_documents_every_exit_code(capsys: pytest.CaptureFixture[str]) -> N
     assert "--force-migration" in out
 
 
-@pytest.mark.parametrize("command", ["deploy", "switch", "rollback", "status"])
-def test_k8s_is_not_implemented_yet(command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([command, "--target", "k8s"]) == Exit.USAGE
-    assert "not implemented yet" in capsys.readouterr().err
+def test_unknown_target_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["deploy", "--target", "nomad"])
+    assert exc.value.code == Exit.USAGE
+    with pytest.raises(TargetNotImplemented, match="unknown target"):
+        get_target("nomad", Path("."))
 
 
 def test_bad_gate_override_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
