@@ -17,6 +17,7 @@ import argparse
 import logging
 import sys
 import time
+from collections.abc import Callable
 
 import redis
 from flask import Flask
@@ -27,9 +28,15 @@ from rq.job import Job, JobStatus
 
 from app import create_app
 from app.jobs.runner import job_context, record
+from app.jobs.uploads import processing_failed
 from app.settings import ConfigError, WorkerSettings, load_settings
 
 log = logging.getLogger("app.worker")
+
+# Job function -> what to do once it has failed for good (its arguments are passed on).
+FINAL_FAILURE_HOOKS: dict[str, Callable[..., None]] = {
+    "app.jobs.uploads.process_upload": processing_failed,
+}
 
 # rq's idle wait (BLPOP) is worker_ttl - 15 seconds; maintenance runs only between waits.
 _RQ_DEQUEUE_MARGIN = 15
@@ -71,7 +78,10 @@ class KitWorker(Worker):
             attributes={"app.request_id": request_id or "", "messaging.message.id": job.id},
         )
         with self.app.app_context(), job_context(request_id, job.id), span:
-            return bool(super().perform_job(job, queue))
+            ok = bool(super().perform_job(job, queue))
+            if not ok and job.get_status(refresh=True) == JobStatus.FAILED:
+                on_final_failure(job)
+            return ok
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         """Run the job and count its outcome here, in the long-lived worker process."""
@@ -88,6 +98,17 @@ class KitWorker(Worker):
             JobStatus.QUEUED: "retried",
         }.get(status, "unknown")  # type: ignore[arg-type]
         record(job.func_name or "unknown", outcome, time.perf_counter() - started)
+
+
+def on_final_failure(job: Job) -> None:
+    """Run the job's final-failure hook (after its last retry), if it has one."""
+    hook = FINAL_FAILURE_HOOKS.get(job.func_name or "")
+    if hook is None:
+        return
+    try:
+        hook(*job.args)
+    except Exception:  # the job is in the FailedJobRegistry either way
+        log.exception("final-failure hook of %s failed", job.func_name)
 
 
 def build_worker(app: Flask, queues: list[str] | None = None) -> KitWorker:

@@ -118,7 +118,7 @@ class CompleteUpload(MethodView):
     def post(self, upload_id: int) -> dict[str, Any]:
         """Queue the check of the stored file (size and type from its bytes)."""
         upload = service.get_upload(upload_id, _actor())
-        if upload.status == "pending":
+        if upload.status in ("pending", "failed"):
             job = enqueue(process_upload, upload.id)
             if job.status == "queued":
                 service.mark(upload, "processing", upload.details)

@@ -51,6 +51,13 @@ def process_upload(upload_id: int) -> str:
     return "processed"
 
 
+def processing_failed(upload_id: int) -> None:
+    """Final-failure hook: the job gave up, so let the client ask again instead of waiting."""
+    upload = db.session.get(Upload, upload_id)
+    if upload is not None and upload.status == "processing":
+        mark(upload, "failed", {"reason": "Processing failed; complete the upload again later."})
+
+
 def _problem(upload: Upload, size: int, detected: str | None) -> str | None:
     """Return why the stored object is refused, or None."""
     limit = current_app.config["SETTINGS"].uploads.max_size

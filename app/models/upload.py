@@ -9,8 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, TimestampMixin
 
-# pending: URL issued; processing: the job is queued; processed / rejected: the job decided.
-STATUSES = ("pending", "processing", "processed", "rejected")
+# pending: URL issued; processing: the job is queued; processed / rejected: the job decided;
+# failed: the job gave up after its retries (storage unreachable): /complete may queue it again.
+STATUSES = ("pending", "processing", "processed", "rejected", "failed")
 
 
 class Upload(TimestampMixin, Base):

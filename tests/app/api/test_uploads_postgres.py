@@ -16,6 +16,7 @@ from test_uploads_api import MAX, post_form
 from app import create_app
 from app.extensions import db
 from app.settings import UploadSettings
+from app.storage import StorageError
 from app.worker import build_worker
 
 
@@ -57,3 +58,38 @@ def test_upload_is_processed_by_the_worker(pg_uploads_app: Flask) -> None:
     assert shown["status"] == "processed"
     assert shown["metadata"] == {"size": 14, "detected_type": "text/plain"}
     assert shown["size"] == 14
+
+
+def test_storage_outage_ends_in_failed_then_can_be_completed_again(
+    pg_uploads_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = pg_uploads_app
+    app.config["SETTINGS"].worker.max_retries = 0  # the first failure is the last
+    client = app.test_client()
+    auth = bearer(app, make_user(app))
+    signed = client.post(
+        "/api/v1/uploads",
+        json={"filename": "a.txt", "content_type": "text/plain", "size": 5},
+        headers=auth,
+    ).get_json()
+    assert post_form(client, signed, b"hello") == 204
+
+    def unreachable(key: str, length: int) -> None:
+        raise StorageError("cannot read: EndpointConnectionError")
+
+    storage = app.extensions["storage"]
+    monkeypatch.setattr(storage, "read_head", unreachable)  # inherited by the forked work horse
+    assert client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth).status_code == 202
+    build_worker(app).work(burst=True)
+    shown = client.get(f"/api/v1/uploads/{signed['id']}", headers=auth).get_json()
+    assert shown["status"] == "failed"
+    assert shown["metadata"]["reason"].startswith("Processing failed")
+
+    monkeypatch.undo()  # storage is back
+    again = client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth).get_json()
+    assert again["status"] == "processing"
+    build_worker(app).work(burst=True)
+    assert (
+        client.get(f"/api/v1/uploads/{signed['id']}", headers=auth).get_json()["status"]
+        == "processed"
+    )

@@ -90,3 +90,21 @@ def test_perform_job_runs_in_the_app_context_with_the_request_id(
 def get_queue_for(app):  # type: ignore[no-untyped-def]
     with app.app_context():
         return get_queue()
+
+
+def test_final_failure_hooks(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from app import worker as worker_module
+
+    app = create_app(make_settings("sqlite://", redis_server.url))
+    with app.app_context():
+        job = get_queue().create_job(jobs_fixtures.log_and_return, args=("x",))
+
+    def broken_hook(value: str) -> None:
+        raise RuntimeError(f"hook broke on {value}")
+
+    worker_module.on_final_failure(job)  # no hook for this job: nothing happens
+    monkeypatch.setitem(worker_module.FINAL_FAILURE_HOOKS, job.func_name, broken_hook)
+    worker_module.on_final_failure(job)
+    assert "final-failure hook of jobs_fixtures.log_and_return failed" in caplog.text
