@@ -1,4 +1,4 @@
-"""`rollout`: gated blue-green deploy, switch, rollback and status (local stack or Kubernetes)."""
+"""`rollout`: blue-green deploy, switch, rollback and status for the local stack and Kubernetes."""
 
 from __future__ import annotations
 
