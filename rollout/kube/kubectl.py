@@ -103,7 +103,12 @@ class Kubectl:
         """Return one object, or None when missing_ok and it does not exist."""
         args = ["get", kind, name, *(["--ignore-not-found"] if missing_ok else [])]
         answer = self.json(*args)
-        return answer if isinstance(answer, dict) and answer else None
+        if not isinstance(answer, dict) or not answer:
+            return None  # --ignore-not-found prints nothing...
+        if str(answer.get("kind", "")).endswith("List"):  # ...or an empty List, by version
+            items = answer.get("items") or []
+            return dict(items[0]) if items else None
+        return answer
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         """Start a long-running kubectl (stdout piped, stderr merged); the caller stops it."""

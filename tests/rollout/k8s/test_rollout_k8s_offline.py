@@ -183,3 +183,22 @@ def test_switch_smoke_checks_the_idle_colour_first(
     cluster.fail(portforward="refuse")
     assert cli(tmp_path, monkeypatch, "switch", "--target", "k8s") == 4
     assert cluster.state()["services"] == {"app-active": "green", "app-preview": "blue"}
+
+
+@pytest.mark.parametrize(
+    ("printed", "found"),
+    [
+        ("", None),
+        ('{"apiVersion": "v1", "kind": "List", "items": []}', None),
+        ('{"kind": "List", "items": [{"kind": "Job", "metadata": {"name": "j"}}]}', "j"),
+        ('{"kind": "Job", "metadata": {"name": "j"}}', "j"),
+    ],
+)
+def test_missing_objects_read_as_none_whatever_kubectl_prints(
+    tmp_path: Path, printed: str, found: str | None
+) -> None:
+    script = tmp_path / "kubectl"
+    script.write_text(f"#!/bin/sh\ncat <<'EOF'\n{printed}\nEOF\n")
+    script.chmod(0o755)
+    obj = Kubectl("flask-kit", binary=str(script)).get_one("job", "j", missing_ok=True)
+    assert (obj or {}).get("metadata", {}).get("name") == found
