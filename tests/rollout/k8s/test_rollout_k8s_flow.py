@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, V1, V2, Cluster
 from rich.console import Console
+from rollout_k8s_harness import REPO_ROOT, V1, V2, Cluster
 
 from rollout.exitcodes import Exit
 from rollout.flow import Options, Outcome, Rollout
@@ -308,3 +308,23 @@ def test_port_forward_dying_mid_checks_fails_verification(
     assert len(forwards) == 2  # restarted once (the first died after the version check)
     assert_untouched(cluster)
     assert target.preview.proc is None
+
+
+def test_cli_deploy_promotes_and_writes_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: Cluster, overlay: Path,
+    gates: Gates, public: list[str], capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from rollout.cli import main
+
+    monkeypatch.setattr("rollout.targets.k8s.run_pod_checks", Checks())
+    monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path / "state"))
+    code = main([
+        "deploy", "--target", "k8s", "--overlay", str(overlay), "--image", V2, "--version", "v2",
+        "--public-url", PUBLIC, "--stop-delay", "0", "--reports", str(tmp_path / "reports"),
+        "--kubectl", str(cluster.kubectl),
+    ])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert cluster.state()["services"]["app-active"] == "green"
+    (summary,) = (tmp_path / "reports").glob("*/summary.txt")
+    assert "blue -> green" in summary.read_text()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO_ROOT, V1, V2, Cluster
+from rollout_k8s_harness import REPO_ROOT, V1, V2, Cluster
 
 from rollout.cli import main
 from rollout.kube import Kubectl

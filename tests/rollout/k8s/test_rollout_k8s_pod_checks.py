@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, Cluster
+from rollout_k8s_harness import REPO_ROOT, Cluster
 
 from rollout.kube.checks import PodSpec, run_pod_checks
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO_ROOT
+from rollout_k8s_harness import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 FILES = ("deploy.yml", "k8s-e2e.yml")
