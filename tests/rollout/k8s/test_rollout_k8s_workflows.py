@@ -66,10 +66,10 @@ def test_deploy_runs_each_environment_in_order_behind_its_environment() -> None:
     doc = load("deploy.yml")
     assert doc["on"]["workflow_call"]["inputs"]["image"]["required"] is True
     jobs = doc["jobs"]
-    assert [j["environment"] for j in jobs.values()] == ["dev", "staging", "prod"]
-    assert jobs["deploy-staging"]["needs"] == "deploy-dev"
+    assert [j["environment"] for j in jobs.values()] == ["staging", "prod"]
+    assert "needs" not in jobs["deploy-staging"]
     assert jobs["deploy-prod"]["needs"] == "deploy-staging"
-    for env in ("dev", "staging", "prod"):
+    for env in ("staging", "prod"):
         job = jobs[f"deploy-{env}"]
         assert job["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": False}
         runs = " ".join(s.get("run", "") for s in job["steps"])
