@@ -8,7 +8,7 @@ UV ?= uv
 CHECKOV := $(UV) tool run --from checkov==3.2.459 checkov
 export FLASK_APP := app.wsgi
 
-.PHONY: help install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate overlay-config i18n seed
+.PHONY: help install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate overlay-config i18n seed bench-rollout worker
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -21,7 +21,7 @@ $(PY): pyproject.toml uv.lock
 install: $(PY) ## Create .venv from the lock file
 
 test: $(PY) ## Run the whole test suite (starts the servers it needs)
-	$(BIN)/pytest
+	$(BIN)/pytest --cov=app --cov-report=term --cov-fail-under=90
 
 lint: $(PY) ## ruff, ruff format --check, mypy
 	$(BIN)/ruff check .
@@ -78,3 +78,15 @@ i18n: $(PY) ## Extract, update and compile translation catalogs (commit the .po/
 
 seed: $(PY) ## Demo data in the configured database (idempotent)
 	$(BIN)/flask seed
+
+demo: $(PY) ## Roll the checkout out blue->green under steady load on the local stack (gated)
+	$(PY) -m rollout.demo promote
+
+demo-rollback: $(PY) ## Roll out a deliberately slow release: the gate must refuse it, traffic stays
+	$(PY) -m rollout.demo rollback
+
+bench-rollout: $(PY) ## Figures: time to promotion, p99 around switches vs steady state
+	$(PY) -m rollout.bench --down
+
+worker: $(PY) ## Run the RQ worker alone (REDIS_URL)
+	$(PY) -m app.worker
