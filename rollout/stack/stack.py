@@ -130,7 +130,8 @@ class LocalStack:
         self.supervisor.render(programs)
         self.supervisor.ensure_running()
         for name in SERVICES:
-            self._echo(f"starting {name}")
+            if not self._running(name):
+                self._echo(f"starting {name}")
             self.supervisor.start(name)
         services.create_app_database(self.config, creds)
         services.wait_redis(self.config, creds)

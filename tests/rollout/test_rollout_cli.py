@@ -56,6 +56,9 @@ def test_second_rollout_is_refused(
     release = tmp_path / "rel"
     (release / "app").mkdir(parents=True)
     with StateStore(state / "rollout.json").lock("deploy v1"):
-        code = main(["deploy", "--release-dir", str(release), "--version", "v2"])
+        reports = str(tmp_path / "reports")
+        code = main(
+            ["deploy", "--release-dir", str(release), "--version", "v2", "--reports", reports]
+        )
     assert code == Exit.LOCKED
     assert "another rollout is running" in capsys.readouterr().err
