@@ -37,3 +37,10 @@ def test_chart_and_report_dir(tmp_path: Path) -> None:
     assert out.name == "19700101T000000Z-abc123"
     png = chart(out / "c.png", [("background", ROWS)], [Event("switch", 101.5)])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_close_event_labels_are_staggered_and_far_ones_share_a_row() -> None:
+    from rollout.report import _label_levels
+
+    # switch/promoted/post-switch fall within a second; deploy and stop are far apart.
+    assert _label_levels([3.0, 27.0, 27.3, 27.5, 43.0], min_gap=4.5) == [0, 0, 1, 2, 0]
