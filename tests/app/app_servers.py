@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import os
 import pwd
-import random
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
+import pytest
 import redis
+
+from tests.support.servers import ServerError as ServerError  # the app's tests import it here
+from tests.support.servers import free_port as free_port_in
+from tests.support.servers import stop_pid
 
 
 def _pg_bin() -> Path:
@@ -31,22 +36,14 @@ PORT_RANGE = (21000, 21999)
 START_TIMEOUT = 30.0
 
 
-class ServerError(RuntimeError):
-    """A test server could not be started."""
-
-
 def free_port() -> int:
     """Return a port from this suite's range that nothing listens on."""
-    ports = list(range(*PORT_RANGE))
-    random.shuffle(ports)
-    for port in ports:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise ServerError(f"no free port in {PORT_RANGE}")
+    return free_port_in(PORT_RANGE)
+
+
+def fail(message: str) -> NoReturn:
+    """A server that cannot start fails the test (never a skip, CI=true or not)."""
+    pytest.fail(f"test server could not start: {message}", pytrace=False)
 
 
 def _run_as() -> str | None:
@@ -58,18 +55,6 @@ def _run_as() -> str | None:
     except KeyError:
         raise ServerError("running as root but there is no 'postgres' user") from None
     return "postgres"
-
-
-def _stop_pid(process: subprocess.Popen[bytes], sig: int, timeout: float = 20) -> None:
-    """Signal a server by pid and wait for it, killing it if it hangs."""
-    if process.poll() is not None:
-        return
-    process.send_signal(sig)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
 
 
 class PostgresTemplate:
@@ -184,7 +169,7 @@ class PostgresServer:
     def stop(self) -> None:
         """Fast shutdown (SIGINT) by pid: open sessions are cut, as in an outage."""
         if self.process is not None:
-            _stop_pid(self.process, signal.SIGINT)
+            stop_pid(self.process, signal.SIGINT)
             self.process = None
 
     def execute(self, sql: str, dbname: str = "postgres") -> None:
@@ -247,10 +232,32 @@ class RedisServer:
     def stop(self) -> None:
         """Stop redis-server by pid."""
         if self.process is not None:
-            _stop_pid(self.process, signal.SIGTERM)
+            stop_pid(self.process, signal.SIGTERM)
             self.process = None
 
     def cleanup(self) -> None:
         """Stop and delete its directory."""
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def serving_postgres(template: PostgresTemplate) -> Iterator[PostgresServer]:
+    """Yield a started PostgreSQL, then stop it (use with `yield from` in a fixture)."""
+    server = template.new_server()
+    try:
+        server.start()
+    except ServerError as exc:
+        fail(str(exc))
+    yield server
+    server.stop()
+
+
+def serving_redis(make: Callable[[], RedisServer] = RedisServer) -> Iterator[RedisServer]:
+    """Yield a started Redis built by MAKE, then delete it (use with `yield from`)."""
+    try:
+        server = make()
+        server.start()
+    except ServerError as exc:
+        fail(str(exc))
+    yield server
+    server.cleanup()

@@ -7,7 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 from app_helpers import make_settings, sign_in
-from app_servers import PostgresServer, PostgresTemplate, RedisServer, ServerError
+from app_servers import (
+    PostgresServer,
+    PostgresTemplate,
+    RedisServer,
+    ServerError,
+    fail,
+    serving_postgres,
+    serving_redis,
+)
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -36,11 +44,10 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-@pytest.fixture
-def owner(app: Flask, client: FlaskClient) -> int:
-    """Create a user who can own items, sign `client` in as it, and return its id."""
+def _signed_in_owner(app: Flask, client: FlaskClient, email: str, name: str) -> int:
+    """Create a user who can own items, sign CLIENT in as it, and return its id."""
     with app.app_context():
-        user = User(email="owner@example.com", name="Owner")
+        user = User(email=email, name=name)
         db.session.add(user)
         db.session.commit()
         user_id = user.id
@@ -48,9 +55,10 @@ def owner(app: Flask, client: FlaskClient) -> int:
     return user_id
 
 
-def _fail(message: str) -> None:
-    # A server that cannot start is a failure, never a skip (CI=true or not).
-    pytest.fail(f"test server could not start: {message}", pytrace=False)
+@pytest.fixture
+def owner(app: Flask, client: FlaskClient) -> int:
+    """Create a user who can own items, sign `client` in as it, and return its id."""
+    return _signed_in_owner(app, client, "owner@example.com", "Owner")
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +67,7 @@ def pg_template() -> Iterator[PostgresTemplate]:
     try:
         template = PostgresTemplate()
     except ServerError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     yield template
     template.cleanup()
 
@@ -67,25 +75,19 @@ def pg_template() -> Iterator[PostgresTemplate]:
 @pytest.fixture(scope="session")
 def pg_server(pg_template: PostgresTemplate) -> Iterator[PostgresServer]:
     """A PostgreSQL server shared by the session (each module gets its own database)."""
-    server = pg_template.new_server()
-    try:
-        server.start()
-    except ServerError as exc:
-        _fail(str(exc))
-    yield server
-    server.stop()
+    yield from serving_postgres(pg_template)
 
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """A Redis server shared by the session."""
-    try:
-        server = RedisServer()
-        server.start()
-    except ServerError as exc:
-        _fail(str(exc))
-    yield server
-    server.cleanup()
+    yield from serving_redis()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A private Redis server this test may stop and restart."""
+    yield from serving_redis()
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +128,22 @@ def pg_app(pg_migrated: str, redis_server: RedisServer) -> Iterator[Flask]:
 def pg_client(pg_app: Flask) -> FlaskClient:
     """A test client of the PostgreSQL app."""
     return pg_app.test_client()
+
+
+@pytest.fixture
+def pg_owner(pg_app: Flask, pg_client: FlaskClient) -> int:
+    """Create an owner on PostgreSQL, sign `pg_client` in as it, and return its id."""
+    return _signed_in_owner(pg_app, pg_client, "pg-owner@example.com", "PG owner")
+
+
+@pytest.fixture
+def redis_app(redis_server: RedisServer) -> Iterator[Flask]:
+    """An app with the session's Redis (cache, jobs), on a file-less SQLite database."""
+    application = create_app(make_settings("sqlite://", redis_server.url))
+    with application.app_context():
+        db.create_all()
+    yield application
+    application.extensions["redis_client"].get().flushdb()
+    with application.app_context():
+        db.drop_all()
+        db.engine.dispose()

@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
-from app_servers import RedisServer, ServerError
+from app_servers import RedisServer, ServerError, serving_redis
+from app_servers import fail as fail  # the services tests import it from here
 from botocore.config import Config
 from flask import Flask
 
 from app.extensions import db
 from app.models import User
+from tests.support.servers import stop_pid
 
 PORT_RANGE = (25500, 25999)
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,21 +59,9 @@ def my_port(span: int = 1) -> int:
     raise ServerError(f"no {span} free ports in {PORT_RANGE}")
 
 
-def fail(message: str) -> None:
-    """A server that cannot start fails the test (never a skip)."""
-    pytest.fail(f"test server could not start: {message}", pytrace=False)
-
-
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 15) -> None:
     """Signal PROCESS by pid and wait, killing it if it hangs."""
-    if process.poll() is not None:
-        return
-    process.send_signal(sig)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+    stop_pid(process, sig, timeout)
 
 
 def children(pid: int) -> list[int]:
@@ -99,21 +88,15 @@ def kill_tree(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> No
 
 
 def stoppable_redis() -> RedisServer:
-    """A Redis server on this suite's port range that a test may stop and restart."""
+    """Return an unstarted Redis server on this suite's port range (tests stop and restart it)."""
     server = RedisServer()
     server.port = my_port()
-    server.start()
     return server
 
 
 def own_redis() -> Iterator[RedisServer]:
     """Yield a private Redis for tests that stop it (use with `yield from` in a fixture)."""
-    try:
-        server = stoppable_redis()
-    except ServerError as exc:
-        fail(str(exc))
-    yield server
-    server.cleanup()
+    yield from serving_redis(stoppable_redis)
 
 
 def make_user(app: Flask, email: str = "uploader@example.com", admin: bool = False) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from app_helpers import make_settings, sign_in
-from app_servers import PostgresServer, PostgresTemplate, RedisServer, ServerError, free_port
+from app_servers import PostgresServer, PostgresTemplate, RedisServer, free_port, serving_postgres
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -23,25 +23,7 @@ QUICK = 3.0  # seconds: an unreachable database must not hold a request longer
 @pytest.fixture
 def own_postgres(pg_template: PostgresTemplate) -> Iterator[PostgresServer]:
     """A PostgreSQL server this test may stop and restart."""
-    server = pg_template.new_server()
-    try:
-        server.start()
-    except ServerError as exc:
-        pytest.fail(f"test server could not start: {exc}", pytrace=False)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis server this test may stop and restart."""
-    try:
-        server = RedisServer()
-        server.start()
-    except ServerError as exc:
-        pytest.fail(f"test server could not start: {exc}", pytrace=False)
-    yield server
-    server.cleanup()
+    yield from serving_postgres(pg_template)
 
 
 def timed_get(client: FlaskClient, path: str) -> tuple[int, dict[str, object], float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from app_helpers import make_settings, sign_in
+from app_helpers import make_settings
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -13,20 +13,8 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.extensions import cache, db
-from app.models import User
 
 URL = "/api/v1/items"
-
-
-@pytest.fixture
-def pg_owner(pg_app: Flask, pg_client: FlaskClient) -> int:
-    with pg_app.app_context():
-        user = User(email="pg-owner@example.com", name="PG owner")
-        db.session.add(user)
-        db.session.commit()
-        user_id = user.id
-    sign_in(pg_app, pg_client, user_id)  # item writes need an authenticated owner
-    return user_id
 
 
 def test_crud_on_postgres(pg_client: FlaskClient, pg_owner: int) -> None:

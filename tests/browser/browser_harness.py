@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import random
-import socket
 import threading
 
-import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.support.servers import free_port
 
 PORTS = (25000, 25499)  # this suite's range
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -24,26 +23,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-def free_port() -> int:
-    """Return a free port from PORTS."""
-    ports = list(range(*PORTS))
-    random.shuffle(ports)
-    for port in ports:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS}", pytrace=False)
-
-
 class LiveServer:
     """The app behind werkzeug's threaded WSGI server, in a background thread."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.port = free_port()
+        self.port = free_port(PORTS)
         self.server: BaseWSGIServer = make_server("127.0.0.1", self.port, app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

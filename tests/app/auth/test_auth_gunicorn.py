@@ -5,9 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,30 +18,19 @@ import pytest
 import redis
 from app_servers import RedisServer
 
+from tests.support.servers import free_port, stop_pid
+
 ROOT = Path(__file__).resolve().parents[3]
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:app.gunicorn_conf", "app.wsgi:app"]
 PORTS = (25000, 25499)  # auth-web's range
 PASSWORD = "gunicorn-made passphrase"
 
 
-def free_port() -> int:
-    ports = list(range(*PORTS))
-    random.shuffle(ports)
-    for port in ports:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS}", pytrace=False)
-
-
 class Gunicorn:
     """A gunicorn master with several workers, started and stopped by pid."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
+        self.port = free_port(PORTS)
         self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
@@ -66,13 +53,8 @@ class Gunicorn:
         pytest.fail("gunicorn did not answer within 30s", pytrace=False)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        if self.process is not None:
+            stop_pid(self.process, signal.SIGTERM, timeout=30)
         self.process = None
 
     def call(

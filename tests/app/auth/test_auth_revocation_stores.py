@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from app_helpers import make_settings
-from app_servers import RedisServer, ServerError
+from app_servers import RedisServer
 from flask import Flask
 from web_helpers import bearer, get_tokens, make_user
 
@@ -15,18 +12,6 @@ from app.auth.revocation import REDIS_PREFIX
 from app.extensions import db
 
 ME = "/api/v1/auth/me"
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis this module may stop."""
-    try:
-        server = RedisServer()
-        server.start()
-    except ServerError as exc:
-        pytest.fail(f"test server could not start: {exc}", pytrace=False)
-    yield server
-    server.cleanup()
 
 
 def two_workers(database_url: str, redis_url: str = "") -> tuple[Flask, Flask]:

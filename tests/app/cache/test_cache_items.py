@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from app_helpers import add_items, make_settings
@@ -126,19 +125,6 @@ def _count_concurrent_recomputes(app: Flask, monkeypatch: pytest.MonkeyPatch, th
         worker.join(30)
     assert statuses == [200] * threads
     return calls
-
-
-@pytest.fixture
-def redis_app(redis_server: RedisServer) -> Iterator[Flask]:
-    """An app with the Redis cache, on a file-less SQLite database."""
-    application = create_app(make_settings("sqlite://", redis_server.url))
-    with application.app_context():
-        db.create_all()
-    yield application
-    application.extensions["redis_client"].get().flushdb()
-    with application.app_context():
-        db.drop_all()
-        db.engine.dispose()
 
 
 def test_redis_single_flight_across_threads(

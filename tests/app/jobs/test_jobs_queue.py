@@ -5,35 +5,20 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_helpers import make_settings
-from app_servers import RedisServer
 from flask import Flask
 from rq import Retry
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 
-from app import create_app
-from app.extensions import db
 from app.jobs.queue import enqueue, get_queue, job_counts, retry_policy
 from app.settings import WorkerSettings
 from app.worker import build_worker
 
 sys.path.insert(0, str(Path(__file__).parent))
 import jobs_fixtures
-
-
-@pytest.fixture
-def redis_app(redis_server: RedisServer) -> Iterator[Flask]:
-    """An app whose jobs go to the session's Redis."""
-    application = create_app(make_settings("sqlite://", redis_server.url))
-    with application.app_context():
-        db.create_all()
-    yield application
-    application.extensions["redis_client"].get().flushdb()
 
 
 def json_lines(text: str) -> list[dict[str, object]]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from app_helpers import make_settings
-from app_servers import RedisServer, ServerError
+from app_servers import RedisServer
 from flask import Flask
 from flask.testing import FlaskClient
 from web_helpers import HTML, PASSWORD, csrf_from, make_user
@@ -113,18 +110,6 @@ def test_registration_is_limited() -> None:
         for n in range(3)
     ]
     assert statuses == [201, 201, 429]
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis this module may stop and restart."""
-    try:
-        server = RedisServer()
-        server.start()
-    except ServerError as exc:
-        pytest.fail(f"test server could not start: {exc}", pytrace=False)
-    yield server
-    server.cleanup()
 
 
 def test_redis_counters_are_shared_by_workers(own_redis: RedisServer) -> None:
