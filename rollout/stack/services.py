@@ -8,7 +8,8 @@ import pwd
 import shutil
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 import boto3
 import psycopg
@@ -158,34 +159,27 @@ def wait_redis(cfg: StackConfig, creds: Credentials) -> None:
     _wait(client.ping, "redis")
 
 
-def s3_program(cfg: StackConfig, creds: Credentials) -> Program:
-    """Run SeaweedFS `weed mini` (master, volume, filer, S3) on loopback, every port explicit.
-
-    `weed mini` rather than `weed server -s3`: the same parts, but it stops in ~3 s where
-    `weed server` waits 15 s for its filer's gRPC graceful stop.
-    """
-    root = cfg.state_dir / "s3"
-    root.mkdir(parents=True, exist_ok=True)
-    identities = {
+def s3_identities(admin: tuple[str, str], app: tuple[str, str], bucket: str) -> dict[str, Any]:
+    """Return SeaweedFS S3 identities: ADMIN keys for everything, APP keys for BUCKET only."""
+    return {
         "identities": [
             {  # used by the stack only, to create the bucket
                 "name": "admin",
-                "credentials": [
-                    {"accessKey": creds.s3_admin_key, "secretKey": creds.s3_admin_secret}
-                ],
+                "credentials": [{"accessKey": admin[0], "secretKey": admin[1]}],
                 "actions": ["Admin", "Read", "Write", "List", "Tagging"],
             },
             {  # the app's keys: its bucket only, no admin
                 "name": "app",
-                "credentials": [{"accessKey": creds.s3_app_key, "secretKey": creds.s3_app_secret}],
-                "actions": [f"{a}:{cfg.bucket}" for a in ("Read", "Write", "List", "Tagging")],
+                "credentials": [{"accessKey": app[0], "secretKey": app[1]}],
+                "actions": [f"{a}:{bucket}" for a in ("Read", "Write", "List", "Tagging")],
             },
         ]
     }
-    s3_json = root / "s3.json"
-    s3_json.write_text(json.dumps(identities, indent=2))
-    s3_json.chmod(0o600)
-    base = cfg.s3_port
+
+
+def weed_mini_args(root: Path, s3_port: int, s3_config: Path) -> list[str]:
+    """Return `weed mini` arguments: S3 on S3_PORT, its nine other ports just above, on loopback."""
+    base = s3_port
     flags = {
         "ip": HOST,
         "ip.bind": HOST,
@@ -200,7 +194,7 @@ def s3_program(cfg: StackConfig, creds: Credentials) -> Program:
         "filer.port.grpc": base + 6,
         "s3.port": base,
         "s3.port.grpc": base + 7,
-        "s3.config": s3_json,
+        "s3.config": s3_config,
         "s3.port.iceberg": 0,  # 0 disables the extra listeners
         "s3.port.lance": 0,
         "admin.port": base + 8,
@@ -208,9 +202,25 @@ def s3_program(cfg: StackConfig, creds: Credentials) -> Program:
         "admin.ui": "false",
         "webdav": "false",
     }
+    return ["mini", *(f"-{k}={v}" for k, v in flags.items())]
+
+
+def s3_program(cfg: StackConfig, creds: Credentials) -> Program:
+    """Run SeaweedFS `weed mini` (master, volume, filer, S3) on loopback, every port explicit.
+
+    `weed mini` rather than `weed server -s3`: the same parts, but it stops in ~3 s where
+    `weed server` waits 15 s for its filer's gRPC graceful stop.
+    """
+    root = cfg.state_dir / "s3"
+    root.mkdir(parents=True, exist_ok=True)
+    admin = (creds.s3_admin_key, creds.s3_admin_secret)
+    identities = s3_identities(admin, (creds.s3_app_key, creds.s3_app_secret), cfg.bucket)
+    s3_json = root / "s3.json"
+    s3_json.write_text(json.dumps(identities, indent=2))
+    s3_json.chmod(0o600)
     return Program(
         name="s3",
-        command=[str(venv_bin("weed")), "mini", *(f"-{k}={v}" for k, v in flags.items())],
+        command=[str(venv_bin("weed")), *weed_mini_args(root, cfg.s3_port, s3_json)],
         directory=root,
         priority=10,
         stopwaitsecs=20,

@@ -29,6 +29,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import User
+from rollout.stack.services import s3_identities, weed_mini_args
 from tests.support.servers import stop_pid
 
 PORT_RANGE = (25500, 25999)
@@ -152,48 +153,11 @@ class SeaweedServer:
 
     def start(self) -> None:
         """Start weed mini, wait for S3 and create the bucket."""
-        identities = {
-            "identities": [
-                {
-                    "name": "admin",
-                    "credentials": [{"accessKey": S3_ADMIN[0], "secretKey": S3_ADMIN[1]}],
-                    "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-                },
-                {
-                    "name": "app",
-                    "credentials": [{"accessKey": S3_APP[0], "secretKey": S3_APP[1]}],
-                    "actions": [f"{a}:{BUCKET}" for a in ("Read", "Write", "List", "Tagging")],
-                },
-            ]
-        }
         config = self.dir / "s3.json"
-        config.write_text(json.dumps(identities))
-        base = self.port
-        flags = {
-            "ip": "127.0.0.1",
-            "ip.bind": "127.0.0.1",
-            "dir": self.dir,
-            "master.port": base + 1,
-            "master.port.grpc": base + 4,
-            "master.telemetry": "false",
-            "master.volumeSizeLimitMB": 64,
-            "volume.port": base + 2,
-            "volume.port.grpc": base + 5,
-            "filer.port": base + 3,
-            "filer.port.grpc": base + 6,
-            "s3.port": base,
-            "s3.port.grpc": base + 7,
-            "s3.config": config,
-            "s3.port.iceberg": 0,
-            "s3.port.lance": 0,
-            "admin.port": base + 8,
-            "admin.port.grpc": base + 9,
-            "admin.ui": "false",
-            "webdav": "false",
-        }
+        config.write_text(json.dumps(s3_identities(S3_ADMIN, S3_APP, BUCKET)))
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(WEED), "mini", *(f"-{k}={v}" for k, v in flags.items())],
+                [str(WEED), *weed_mini_args(self.dir, self.port, config)],
                 cwd=self.dir,
                 stdout=log,
                 stderr=subprocess.STDOUT,
