@@ -23,16 +23,27 @@ def _record(state: State, kind: str, version: str, src: str, dest: str) -> Rollo
     )  # fmt: skip
 
 
+def switch_colours(
+    state: State, target: Target, console: Console, to: str | None
+) -> tuple[str, str] | None:
+    """Return (active, destination) for a switch, or None (said on CONSOLE) if already there."""
+    close_stale(state)
+    active = target.active_colour()
+    dest = to or other(active)
+    if dest == active:
+        console.print(f"[yellow]{dest} is already active[/]")
+        return None
+    return active, dest
+
+
 def switch(target: Target, store: StateStore, console: Console, to: str | None = None) -> Exit:
     """Send traffic to the other colour after smoke-checking it through the preview route."""
     with store.lock("switch"):
         state = store.load()
-        close_stale(state)
-        active = target.active_colour()
-        dest = to or other(active)
-        if dest == active:
-            console.print(f"[yellow]{dest} is already active[/]")
+        colours = switch_colours(state, target, console, to)
+        if colours is None:
             return Exit.PROMOTED
+        active, dest = colours
         version = state.versions.get(dest)
         failures = smoke(target.preview_url(), dest, version, target.ca_cert())
         if failures:

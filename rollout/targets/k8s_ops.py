@@ -10,8 +10,9 @@ from pathlib import Path
 from rich.console import Console
 
 from rollout.exitcodes import Exit
-from rollout.flow import RolloutFailed, close_stale
+from rollout.flow import RolloutFailed
 from rollout.kube.objects import replicas
+from rollout.ops import switch_colours
 from rollout.release import ReleaseError
 from rollout.state import RolloutRecord, StateStore
 from rollout.targets.base import Release, Target, TargetError, other
@@ -49,12 +50,10 @@ def switch(
         raise TypeError("k8s switch needs the k8s target")
     with store.lock("switch"):
         state = store.load()
-        close_stale(state)
-        active = target.active_colour()
-        dest = to or other(active)
-        if dest == active:
-            console.print(f"[yellow]{dest} is already active[/]")
+        colours = switch_colours(state, target, console, to)
+        if colours is None:
             return Exit.PROMOTED
+        active, dest = colours
         deployment = target.kubectl.get_one("deployment", f"app-{dest}")
         if deployment is None or replicas(deployment) == 0:
             _scale_up(target, dest, active, console)
