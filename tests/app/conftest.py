@@ -19,6 +19,7 @@ from app_servers import (
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from services_harness import SeaweedServer
 from sqlalchemy import text
 
 from app import create_app
@@ -147,3 +148,16 @@ def redis_app(redis_server: RedisServer) -> Iterator[Flask]:
     with application.app_context():
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def seaweed() -> Iterator[SeaweedServer]:
+    """One SeaweedFS S3 server (SigV4 enforced) per module: it takes a few seconds to start."""
+    server = SeaweedServer()
+    try:
+        server.start()
+    except Exception as exc:
+        server.stop()
+        fail(f"seaweedfs: {exc}")
+    yield server
+    server.stop()

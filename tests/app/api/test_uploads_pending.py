@@ -16,7 +16,7 @@ from app_helpers import make_settings
 from app_servers import RedisServer
 from flask import Flask
 from flask.testing import FlaskClient
-from services_harness import BUCKET, S3_APP, SeaweedServer, fail
+from services_harness import BUCKET, S3_APP, SeaweedServer
 from sqlalchemy import text
 
 from app import create_app
@@ -26,19 +26,6 @@ from app.storage.s3 import S3Storage
 
 DECLARED = {"filename": "load.txt", "content_type": "text/plain", "size": 18}
 PASSWORD = "pending-upload-test-password-0123"  # a throwaway test account
-
-
-@pytest.fixture(scope="module")
-def seaweed() -> Iterator[SeaweedServer]:
-    """One SeaweedFS S3 server for the module."""
-    server = SeaweedServer()
-    try:
-        server.start()
-    except Exception as exc:
-        server.stop()
-        fail(f"seaweedfs: {exc}")
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 from app_helpers import make_settings
 from flask import Flask
-from services_harness import BUCKET, S3_APP, SeaweedServer, bearer, fail, make_user, my_port, png
+from services_harness import BUCKET, S3_APP, SeaweedServer, bearer, make_user, my_port, png
 
 from app import create_app
 from app.extensions import db
@@ -21,19 +20,6 @@ from app.storage import ObjectMissingError, StorageError
 from app.storage.s3 import S3Storage
 
 MAX = 2048
-
-
-@pytest.fixture(scope="module")
-def seaweed() -> Iterator[SeaweedServer]:
-    """One SeaweedFS for the module (it takes a few seconds to start)."""
-    server = SeaweedServer()
-    try:
-        server.start()
-    except Exception as exc:
-        server.stop()
-        fail(f"seaweedfs: {exc}")
-    yield server
-    server.stop()
 
 
 @pytest.fixture
