@@ -120,6 +120,8 @@ class Rollout:
     def run(self, report_dir: Path) -> Outcome:
         """Run the whole flow under the rollout lock and return its outcome."""
         with self.store.lock(f"deploy {self.release.version}"):
+            # Only a rollout that holds the lock gets a report dir: a refused one leaves none.
+            report_dir.mkdir(parents=True, exist_ok=True)
             self.state = self.store.load()
             close_stale(self.state)
             self.target.ensure_ready()

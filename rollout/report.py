@@ -26,11 +26,9 @@ class Event:
 
 
 def report_dir(base: Path, version: str, now: float | None = None) -> Path:
-    """Create reports/rollouts/<UTC timestamp>-<version>/ and return it."""
+    """Return BASE/<UTC timestamp>-<version>/; the rollout creates it under its lock."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now if now is not None else time.time()))
-    path = base / f"{stamp}-{version}"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return base / f"{stamp}-{version}"
 
 
 def percentile(hist: Counter[int], q: float) -> float:
@@ -86,6 +84,7 @@ def window(rows: Iterable[Row], start: float, end: float) -> WindowStats:
 
 def chart(path: Path, series: Sequence[tuple[str, Sequence[Row]]], events: Sequence[Event]) -> Path:
     """Draw requests/s, p95 latency and failures/s over time, events as vertical lines."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig, axes = plt.subplots(3, 1, sharex=True, figsize=(11, 7.5))
     t0 = min(
         [r["t"] for _, rows in series for r in rows[:1]] + [e.t for e in events] or [time.time()]

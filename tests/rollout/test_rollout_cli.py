@@ -61,4 +61,5 @@ def test_second_rollout_is_refused(
             ["deploy", "--release-dir", str(release), "--version", "v2", "--reports", reports]
         )
     assert code == Exit.LOCKED
+    assert not (tmp_path / "reports").exists()
     assert "another rollout is running" in capsys.readouterr().err
