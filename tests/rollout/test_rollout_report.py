@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from rollout.report import Event, chart, percentile, report_dir, window
+from rollout.report import Event, _label_levels, chart, percentile, report_dir, window
 
 
 def test_percentile_of_histogram() -> None:
@@ -40,7 +40,5 @@ def test_chart_and_report_dir(tmp_path: Path) -> None:
 
 
 def test_close_event_labels_are_staggered_and_far_ones_share_a_row() -> None:
-    from rollout.report import _label_levels
-
     # switch/promoted/post-switch fall within a second; deploy and stop are far apart.
     assert _label_levels([3.0, 27.0, 27.3, 27.5, 43.0], min_gap=4.5) == [0, 0, 1, 2, 0]
