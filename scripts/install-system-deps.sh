@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# Install the system packages the kit runs on (Debian): servers for the local stack and tests,
-# the Docker engine, and the browser for UI tests. Needs root; otherwise names what is missing.
+# Install the Debian packages a job needs, so a fresh Debian 12 (python3, git, make) runs it.
+#   demo  the local stack: PostgreSQL, Redis, Nginx, and what the rollout's checks call
+#   test  demo + the Docker engine, debootstrap, wrk and the browser the test suite drives
+# As root, missing packages are installed with apt-get. Otherwise the one line naming them is
+# printed and the script exits 2: nothing is assumed to be on the machine.
 set -euo pipefail
-packages=(postgresql redis-server nginx docker.io docker-compose debootstrap wrk chromium chromium-driver
-          openssl procps iproute2 curl git make)
+
+profile=${1:-test}
+demo=(ca-certificates git make procps iproute2 curl postgresql redis-server nginx)
+case "$profile" in
+  demo) packages=("${demo[@]}") ;;
+  test) packages=("${demo[@]}" docker.io docker-compose debootstrap wrk chromium chromium-driver openssl) ;;
+  *) echo "usage: $0 demo|test" >&2; exit 2 ;;
+esac
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# kubectl is not a Debian package: machines of this kind ship it; elsewhere install it by hand.
-command -v kubectl >/dev/null 2>&1 || { echo "missing kubectl (client only): see https://kubernetes.io/docs/tasks/tools/" >&2; exit 1; }
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-  echo "missing system packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2
-  exit 1
+  echo "missing system packages for '$profile': ${missing[*]} (as root: apt-get install -y ${missing[*]})" >&2
+  exit 2
 fi
-echo "installing system packages: ${missing[*]}"
+echo "installing system packages for '$profile': ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -8,7 +8,9 @@ port-forward), so a test can put a recording stand-in named `kubectl` first on P
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,11 @@ from typing import Any
 from rollout.targets.base import TargetError
 
 Obj = dict[str, Any]
+
+
+def default_binary() -> str:
+    """Return the user's kubectl from PATH, else the client pinned in uv.lock (in this venv)."""
+    return shutil.which("kubectl") or str(Path(sys.executable).with_name("kubectl"))
 
 
 class KubectlError(TargetError):
@@ -38,7 +45,7 @@ class Kubectl:
 
     namespace: str
     context: str | None = None
-    binary: str = "kubectl"
+    binary: str = field(default_factory=default_binary)
     timeout_s: float = 60.0
     calls: list[list[str]] = field(default_factory=list)
 

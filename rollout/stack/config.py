@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from rollout.stack.errors import StackError
+from rollout.stack.ports import refuse_ephemeral
 
 COLOURS = ("blue", "green")
 HOST = "127.0.0.1"
@@ -26,9 +27,10 @@ class StackConfig:
     preview_port: int = 8444
     blue_port: int = 8001
     green_port: int = 8002
-    postgres_port: int = 55432
-    redis_port: int = 56379
-    s3_port: int = 58333
+    # Below Linux's ephemeral range (32768-60999), where no outbound connection can take them.
+    postgres_port: int = 15432
+    redis_port: int = 16379
+    s3_port: int = 18333
     bucket: str = "kit-local"
     gunicorn_workers: int = 2
     gunicorn_threads: int = 4
@@ -59,7 +61,7 @@ class StackConfig:
         return config
 
     def validate(self) -> None:
-        """Refuse ports out of range or used twice."""
+        """Refuse ports out of range, used twice, or inside the ephemeral range."""
         ports = self.ports()
         for name, port in ports.items():
             if not 1 <= port <= 65535:
@@ -69,6 +71,7 @@ class StackConfig:
             if port in seen:
                 raise StackError(f"port {port} is configured for both {seen[port]} and {name}")
             seen[port] = name
+        refuse_ephemeral(ports)
 
     def ports(self) -> dict[str, int]:
         """Map every port the stack listens on to a name for messages."""

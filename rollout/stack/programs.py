@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from rollout.stack.config import COLOURS, HOST, StackConfig
 from rollout.stack.credentials import Credentials
 from rollout.stack.errors import StackError
 from rollout.stack.nginx import Nginx
+from rollout.stack.ports import describe_holder, port_free
 from rollout.stack.supervisor import Program
 
 
@@ -54,20 +54,10 @@ def check_ports_free(cfg: StackConfig, names: list[str]) -> None:
     """Fail with one clear line naming the first taken port of the named programs."""
     for name in names:
         for port, what in ports_of(cfg, name):
-            if not port_free(port):
-                raise StackError(f"port {port} ({what}) on {HOST} is already taken")
-
-
-def port_free(port: int) -> bool:
-    """Tell whether nothing listens on (or holds) 127.0.0.1:port."""
-    with socket.socket() as sock:
-        # Ignore TIME_WAIT leftovers of a process that just stopped; a listener still fails.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-    return True
+            if not port_free(port, HOST):
+                raise StackError(
+                    f"port {port} ({what}) on {HOST} is already taken: {describe_holder(port)}"
+                )
 
 
 def has_module(root: Path, *parts: str) -> bool:

@@ -42,9 +42,9 @@ def ensure_system_packages(repo_root: Path) -> None:
     if os.geteuid() != 0:
         raise StackError(
             f"missing system packages: {' '.join(missing)} "
-            f"(run: sudo bash scripts/install-system-deps.sh)"
+            f"(as root: bash scripts/install-system-deps.sh demo)"
         )
-    run(["bash", str(repo_root / "scripts" / "install-system-deps.sh")], timeout=1800)
+    run(["bash", str(repo_root / "scripts" / "install-system-deps.sh"), "demo"], timeout=1800)
     still = missing_packages()
     if still:
         raise StackError(f"system packages still missing after install: {' '.join(still)}")

@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 
 from rollout.kube import Kubectl, KubectlError, PortForward
 from rollout.kube.checks import PodSpec, run_pod_checks
+from rollout.kube.kubectl import default_binary
 from rollout.kube.migrate import database_heads, render_job, run_job
 from rollout.kube.objects import (
     Obj,
@@ -58,7 +59,7 @@ class K8sConfig:
     overlay: Path | None = None
     namespace: str = "flask-kit"
     context: str | None = None
-    kubectl: str = "kubectl"
+    kubectl: str = field(default_factory=default_binary)
     public_url: str | None = None
     ca_cert: Path | None = None
     rollout_timeout_s: float = 600
@@ -79,7 +80,7 @@ class K8sConfig:
             overlay=Path(overlay) if overlay else None,
             namespace=opts.get("namespace") or "flask-kit",
             context=opts.get("context") or None,
-            kubectl=opts.get("kubectl") or "kubectl",
+            kubectl=opts.get("kubectl") or default_binary(),
             public_url=opts.get("public_url") or None,
             ca_cert=Path(ca) if ca else None,
             rollout_timeout_s=float(opts.get("rollout_timeout") or 600),

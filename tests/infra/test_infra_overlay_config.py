@@ -1,7 +1,6 @@
 """infra/scripts/overlay_config.py: stack outputs JSON in, kustomize env file out."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 from infra_harness import INFRA, run_program
+
+from tests.support.kubectl import KUBECTL
 
 SCRIPT = INFRA / "scripts" / "overlay_config.py"
 SAMPLE = Path(__file__).parent / "data" / "stack-output.prod.json"
@@ -116,14 +117,13 @@ def test_usage_and_missing_file(tmp_path: Path) -> None:
 
 def test_kustomize_consumes_the_env_file(tmp_path: Path) -> None:
     """The env file works as a configMapGenerator source, the way an overlay uses it."""
-    assert shutil.which("kubectl"), "kubectl (client) is a prerequisite of the test suite"
     assert _convert(str(SAMPLE), tmp_path / "infra.env").returncode == 0
     (tmp_path / "kustomization.yaml").write_text(
         "configMapGenerator:\n- name: infra\n  envs: [infra.env]\n"
         "generatorOptions:\n  disableNameSuffixHash: true\n"
     )
     built = subprocess.run(
-        ["kubectl", "kustomize", str(tmp_path)],
+        [KUBECTL, "kustomize", str(tmp_path)],
         capture_output=True,
         text=True,
         check=True,

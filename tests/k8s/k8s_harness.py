@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from tests.support.kubectl import KUBECTL
+
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
 OVERLAYS = ("dev", "staging", "prod")
@@ -62,7 +64,7 @@ def load(text: str) -> list[Doc]:
 
 def build(root: Path, overlay: str) -> list[Doc]:
     """Return the objects `kubectl kustomize` renders for one overlay under root."""
-    return load(run("kubectl", "kustomize", str(root / "overlays" / overlay)))
+    return load(run(KUBECTL, "kustomize", str(root / "overlays" / overlay)))
 
 
 def dump(docs: list[Doc]) -> str:

@@ -26,6 +26,8 @@ from k8s_harness import (
     workloads,
 )
 
+from tests.support.kubectl import KUBECTL
+
 NEW_DIGEST = "sha256:" + "0123456789abcdef" * 4
 PATCHES = K8S / "patches"
 
@@ -34,7 +36,7 @@ def local(tmp_path: Path, doc: Doc, *args: str) -> Doc:
     """Run a kubectl command with --local on one object and return the changed object."""
     path = tmp_path / f"{doc['kind']}-{doc['metadata']['name']}.yaml"
     path.write_text(dump([doc]))
-    (changed,) = load(run("kubectl", *args, "--local", "-f", str(path), "-o", "yaml"))
+    (changed,) = load(run(KUBECTL, *args, "--local", "-f", str(path), "-o", "yaml"))
     return changed
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from rollout_k8s_harness import FAKE, REPO_ROOT, Cluster, initial_state
 
+from tests.support.kubectl import KUBECTL
+
 
 @pytest.fixture
 def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cluster:
     """Put the stand-in first on PATH with a fresh simulated cluster."""
-    real = shutil.which("kubectl")
-    assert real, "kubectl (client) is required: the offline renders use it"
+    real = KUBECTL  # offline renders use the pinned client
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     kubectl = bin_dir / "kubectl"

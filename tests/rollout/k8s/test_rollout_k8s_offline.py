@@ -17,6 +17,7 @@ from rollout.cli import main
 from rollout.kube import Kubectl
 from rollout.kube.migrate import job_name, release_id, render_job
 from rollout.targets.k8s_ops import image_version
+from tests.support.kubectl import KUBECTL
 
 DIGEST = "sha256:" + "0123456789ab" + "cd" * 26
 IMAGE = f"111122223333.dkr.ecr.eu-west-1.amazonaws.com/flask-kit@{DIGEST}"
@@ -25,7 +26,7 @@ PATCHES = REPO_ROOT / "k8s" / "patches"
 
 def kubectl(*args: str, stdin: str | None = None) -> Any:
     proc = subprocess.run(
-        ["kubectl", *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+        [KUBECTL, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout

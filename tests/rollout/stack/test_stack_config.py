@@ -23,7 +23,7 @@ def test_defaults_are_the_documented_ports(tmp_path: Path) -> None:
     assert cfg.state_dir == REPO / ".state"
     assert (cfg.http_port, cfg.https_port, cfg.preview_port) == (8080, 8443, 8444)
     assert (cfg.blue_port, cfg.green_port) == (8001, 8002)
-    assert (cfg.postgres_port, cfg.redis_port, cfg.s3_port) == (55432, 56379, 58333)
+    assert (cfg.postgres_port, cfg.redis_port, cfg.s3_port) == (15432, 16379, 18333)
 
 
 def test_env_overrides(tmp_path: Path) -> None:
@@ -39,7 +39,8 @@ def test_env_overrides(tmp_path: Path) -> None:
         ({"KIT_BLUE_PORT": "x"}, "KIT_BLUE_PORT must be an integer"),
         ({"KIT_BLUE_PORT": "70000"}, "out of range"),
         ({"KIT_GREEN_PORT": "8001"}, "port 8001 is configured for both app-blue and app-green"),
-        ({"KIT_REDIS_PORT": "58335"}, "configured for both redis and s3 volume"),
+        ({"KIT_REDIS_PORT": "18335"}, "configured for both redis and s3 volume"),
+        ({"KIT_REDIS_PORT": "40000"}, r"port 40000 \(redis\) lies in Linux's ephemeral range"),
     ],
 )
 def test_bad_config_is_one_clear_error(env: dict[str, str], message: str) -> None:
@@ -50,7 +51,7 @@ def test_bad_config_is_one_clear_error(env: dict[str, str], message: str) -> Non
 def test_ports_of_names_every_listener() -> None:
     cfg = StackConfig.from_env(REPO, {})
     assert [p for p, _ in ports_of(cfg, "nginx")] == [8080, 8443, 8444]
-    assert [p for p, _ in ports_of(cfg, "s3")] == list(range(58333, 58343))
+    assert [p for p, _ in ports_of(cfg, "s3")] == list(range(18333, 18343))
     assert ports_of(cfg, "app-green") == [(8002, "app-green")]
 
 
