@@ -16,6 +16,7 @@ from rollout.gates import DEFAULT_GATES_FILE, GateConfigError, resolve_gates
 from rollout.loaduser import load_user_env
 from rollout.release import ReleaseError, checkout_version, materialise
 from rollout.report import report_dir
+from rollout.stack.config import resolve_state_dir
 from rollout.state import RolloutLocked, StateStore
 from rollout.targets import TARGETS, get_target
 from rollout.targets.base import Release, Target, TargetError, TargetNotImplemented
@@ -24,8 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def state_dir() -> Path:
-    """Return the local state dir (.state/, or $KIT_STATE_DIR like the stack)."""
-    return Path(os.environ.get("KIT_STATE_DIR") or REPO_ROOT / ".state")
+    """Return the local state dir, where the stack keeps its own (see resolve_state_dir)."""
+    return resolve_state_dir(REPO_ROOT, os.environ)
 
 
 def build_parser() -> argparse.ArgumentParser:

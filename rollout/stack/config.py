@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -14,6 +16,27 @@ COLOURS = ("blue", "green")
 HOST = "127.0.0.1"
 # SeaweedFS needs a port per component: s3, master, volume, filer, admin and their gRPC ports.
 S3_PORT_SPAN = 10
+# Where the state goes when the checkout sits under a directory other users cannot enter (root's
+# 0700 home on a fresh Debian): Postgres and the Nginx workers must reach the state dir. Per user,
+# and LocalStack refuses it unless this user owns it (no one else can plant it in /var/tmp).
+SHARED_STATE_ROOT = Path(f"/var/tmp/flask-kit-state-{os.geteuid()}")  # noqa: S108 - owner checked
+
+
+def traversable(path: Path) -> bool:
+    """Tell whether other users can enter path and every existing parent of it."""
+    existing = [p for p in (path, *path.parents) if p.exists()]
+    return all(p.stat().st_mode & stat.S_IXOTH for p in existing)
+
+
+def resolve_state_dir(repo_root: Path, env: Mapping[str, str]) -> Path:
+    """Return $KIT_STATE_DIR, else REPO/.state, else a per-checkout dir under /var/tmp."""
+    if env.get("KIT_STATE_DIR"):
+        return Path(env["KIT_STATE_DIR"]).resolve()
+    local = repo_root.resolve() / ".state"
+    if traversable(local.parent):
+        return local
+    tag = hashlib.sha256(str(local).encode()).hexdigest()[:12]
+    return SHARED_STATE_ROOT / f"{repo_root.resolve().name}-{tag}"
 
 
 @dataclass(frozen=True)
@@ -42,7 +65,7 @@ class StackConfig:
         """Build the config from KIT_* variables (KIT_STATE_DIR, KIT_HTTPS_PORT, ...)."""
         env = os.environ if env is None else env
         repo_root = repo_root.resolve()
-        state = Path(env.get("KIT_STATE_DIR") or repo_root / ".state").resolve()
+        state = resolve_state_dir(repo_root, env)
         values: dict[str, object] = {}
         for field in fields(cls):
             name = f"KIT_{field.name.upper()}"

@@ -17,6 +17,7 @@ from rollout.stack.colours import Release, read_release, write_release
 from rollout.stack.config import (
     COLOURS,
     HOST,
+    SHARED_STATE_ROOT,
     StackConfig,
     check_colour,
     other_colour,
@@ -118,6 +119,8 @@ class LocalStack:
         """Start everything that is not running yet; safe to repeat."""
         ensure_system_packages(self.config.repo_root)
         self._prepare_state_dir()
+        if self.state != self.config.repo_root / ".state":
+            self._echo(f"state dir: {self.state} (the checkout's .state is not reachable)")
         creds = self.credentials
         ensure_certificates(self.state / "tls")
         self._write_app_env()
@@ -247,6 +250,10 @@ class LocalStack:
     def _prepare_state_dir(self) -> None:
         """Create the state dir, traversable by the postgres user and Nginx workers (nobody)."""
         self.state.mkdir(parents=True, exist_ok=True)
+        for own in (self.state, *[p for p in self.state.parents if p == SHARED_STATE_ROOT]):
+            info = own.lstat()
+            if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid():
+                raise StackError(f"{own} is not a directory of this user: refusing to use it")
         self.state.chmod(0o755)
         for parent in [self.state, *self.state.parents]:
             if not parent.stat().st_mode & stat.S_IXOTH:

@@ -120,7 +120,7 @@ def test_the_first_command_runs_the_demo_on_a_fresh_machine(
         subprocess.run(["docker", "rm", "-f", name], capture_output=True, env=docker_env)
     took = time.monotonic() - began
     out = done.stdout + done.stderr
-    tail = out[-4000:]
+    tail = f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-1500:]}"
     assert done.returncode == 0, f"`{first}` failed on a fresh Debian after {took:.0f}s:\n{tail}"
     background = re.search(r"background load: (\d+) requests, (\d+) failed", out)
     assert background, f"no background load figures:\n{tail}"

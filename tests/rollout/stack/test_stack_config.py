@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 
-from rollout.stack import StackConfig, StackError
+from rollout.stack import LocalStack, StackConfig, StackError
 from rollout.stack.certs import ensure_certificates
+from rollout.stack.config import SHARED_STATE_ROOT
 from rollout.stack.credentials import Credentials
 from rollout.stack.programs import ports_of
 
@@ -84,3 +88,36 @@ def test_launcher_usage_error_is_one_line() -> None:
     )
     assert proc.returncode == 1
     assert proc.stderr.strip().startswith("usage: python -m rollout.stack.launch")
+
+
+def test_state_dir_moves_out_of_a_private_home(tmp_path: Path) -> None:
+    """Root's 0700 home: Postgres and Nginx workers could not enter REPO/.state."""
+    # Not under pytest's own 0700 tmp dir: the test needs a parent others can enter.
+    base = Path(tempfile.mkdtemp(prefix="state-dir-"))
+    try:
+        base.chmod(0o755)
+        home = base / "root"
+        repo = home / "kit"
+        repo.mkdir(parents=True)
+        home.chmod(0o700)
+        state = StackConfig.from_env(repo, {}).state_dir
+        assert state.parent == SHARED_STATE_ROOT
+        assert state.name.startswith("kit-")
+        assert state == StackConfig.from_env(repo, {}).state_dir  # stable per checkout
+        home.chmod(0o755)
+        assert StackConfig.from_env(repo, {}).state_dir == repo / ".state"
+        explicit = {"KIT_STATE_DIR": str(tmp_path)}
+        assert StackConfig.from_env(repo, explicit).state_dir == tmp_path
+    finally:
+        shutil.rmtree(base)
+
+
+def test_a_state_dir_of_another_user_is_refused(tmp_path: Path) -> None:
+    """A state dir someone else owns (planted in a shared /var/tmp) is never used."""
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    os.chown(planted, 65534, 65534)  # nobody
+    stack = LocalStack(StackConfig.from_env(REPO, {"KIT_STATE_DIR": str(planted)}))
+    with pytest.raises(StackError, match="is not a directory of this user"):
+        stack.up()
+    assert not list(planted.iterdir())
