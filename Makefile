@@ -4,9 +4,9 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-# The pinned uv (scripts/ensure-uv.sh installs it from PyPI when missing); a shell snippet, so it
-# runs only in the recipes that need it.
-UV = "$$(bash scripts/ensure-uv.sh)"
+# The pinned uv (scripts/ensure-uv.sh installs it from PyPI when missing); a shell snippet that
+# starts a recipe line, so it runs only where needed and stops the recipe when it fails.
+UV = uv=$$(bash scripts/ensure-uv.sh) && "$$uv"
 CHECKOV = $(UV) tool run --from checkov==3.2.459 checkov
 KUBECTL := $(BIN)/kubectl
 export FLASK_APP := app.wsgi

@@ -93,6 +93,30 @@ def test_the_readme_names_the_starting_point() -> None:
     assert quick_start_commands() == ["make demo", "make test"]
 
 
+@pytest.mark.parametrize("command", ["make demo", "make test"])
+def test_a_non_root_user_is_told_what_to_install(
+    fresh_debian: str, docker_env: dict[str, str], command: str
+) -> None:
+    script = (
+        "useradd --create-home newcomer && "
+        f"su newcomer -c 'git clone -q /src ~/kit && cd ~/kit && {command}'"
+    )
+    done = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", "-v", f"{ROOT}:/src:ro",
+         fresh_debian, "bash", "-c", script],
+        capture_output=True, text=True, timeout=300, env=docker_env, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    line = re.search(r"^missing system packages for '(\w+)': (.*) \(as root: (.*)\)$",
+                     done.stderr, flags=re.MULTILINE)  # fmt: skip
+    assert line, done.stdout + done.stderr
+    assert line.group(3) == f"apt-get install -y {line.group(2)}"
+    assert {"postgresql", "redis-server", "nginx"} <= set(line.group(2).split())
+    if command == "make test":
+        assert {"docker.io", "chromium"} <= set(line.group(2).split())
+    assert "installing" not in done.stdout  # nothing was attempted
+
+
 def test_the_first_command_runs_the_demo_on_a_fresh_machine(
     fresh_debian: str, docker_env: dict[str, str]
 ) -> None:
