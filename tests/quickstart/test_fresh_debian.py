@@ -97,9 +97,11 @@ def test_the_readme_names_the_starting_point() -> None:
 def test_a_non_root_user_is_told_what_to_install(
     fresh_debian: str, docker_env: dict[str, str], command: str
 ) -> None:
+    # Cloned by root (git refuses a repository another user owns), handed to the newcomer.
     script = (
-        "useradd --create-home newcomer && "
-        f"su newcomer -c 'git clone -q /src ~/kit && cd ~/kit && {command}'"
+        "useradd --create-home newcomer && git clone -q /src /home/newcomer/kit && "
+        "chown -R newcomer: /home/newcomer/kit && "
+        f"su newcomer -c 'cd ~/kit && {command}'"
     )
     done = subprocess.run(
         ["docker", "run", "--rm", "--network", "none", "-v", f"{ROOT}:/src:ro",
