@@ -70,13 +70,13 @@ overlay-config: ## STACK=staging|prod: write k8s/overlays/$(STACK)/infra.env fro
 	pulumi -C infra stack output --stack $(STACK) --json | $(PY) infra/scripts/overlay_config.py - k8s/overlays/$(STACK)/infra.env
 
 up: system-demo $(PY) ## Start the local stack (Postgres, Redis, S3, gunicorn blue, worker, Nginx) under .state/
-	$(PY) -m rollout.stack up
+	$(PY) -m stack up
 
 down: $(PY) ## Stop the local stack; nothing left running
-	$(PY) -m rollout.stack down
+	$(PY) -m stack down
 
 status: $(PY) ## Show the local stack's processes and active colour
-	$(PY) -m rollout.stack status
+	$(PY) -m stack status
 
 bench: $(PY) ## wrk: req/s and p99 through Nginx vs straight to gunicorn (reports/bench_proxy.*)
 	$(PY) loadtests/bench_proxy.py

@@ -27,7 +27,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from rollout.stack import LocalStack, StackConfig, StackError
+from stack import LocalStack, StackConfig, StackError
 
 REPO = Path(__file__).resolve().parents[1]
 ENDPOINTS = ("/healthz", "/api/v1/items")

@@ -20,7 +20,7 @@ from locust import events
 from locust.env import Environment
 
 from loadtests import session
-from rollout.gates import DEFAULT_GATES_FILE, GateConfig, Measures, evaluate, load_gates
+from rollout.verify.gates import DEFAULT_GATES_FILE, GateConfig, Measures, evaluate, load_gates
 
 log = logging.getLogger("loadtests.gate")
 

@@ -16,20 +16,27 @@ from collections import Counter
 
 from rich.console import Console
 
-from rollout.cli import REPO_ROOT, state_dir
+from kitcore.colours import other
+from kitcore.paths import KIT_ROOT
+from kitcore.release import checkout_version
+from rollout import commands
+from rollout.cli import state_dir
 from rollout.demo import seed
-from rollout.flow import Options, Rollout
-from rollout.gates import DEFAULT_GATES_FILE, resolve_gates
-from rollout.loaddefaults import BENCH_LOAD
-from rollout.loadrun import LocustRun
-from rollout.loaduser import load_user_env
-from rollout.release import checkout_version, materialise
-from rollout.report import percentile, report_dir, window
-from rollout.stack import LocalStack, StackConfig
+from rollout.flow import Options
+from rollout.report.windows import SWITCH_TAIL_S, percentile, window
 from rollout.state import StateStore
-from rollout.summary import SWITCH_TAIL_S
-from rollout.targets.base import Release, other
+from rollout.targets.base import ReleaseRequest
 from rollout.targets.local import LocalTarget
+from rollout.verify.gates import DEFAULT_GATES_FILE, GateConfig, resolve_gates
+from rollout.verify.load_account import load_user_env
+from rollout.verify.loadrun import LocustRun
+from stack import LocalStack, StackConfig
+
+# Steady load for the switch benchmark: enough users to see queueing, bounded at 10 minutes.
+BENCH_LOAD = GateConfig(
+    name="bench", users=10, spawn_rate=10, duration_s=600, min_requests=1,
+    max_fail_ratio=0.0, max_p95_ms=10_000, max_p99_ms=10_000,
+)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,19 +47,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--down", action="store_true", help="stop the stack at the end")
     args = parser.parse_args(argv)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
-    stack = LocalStack(StackConfig.from_env(REPO_ROOT), echo=console.print)
+    stack = LocalStack(StackConfig.from_env(KIT_ROOT), echo=console.print)
+    target = LocalTarget(stack)
     try:
         stack.up()
         seed(stack)
-        version = f"{checkout_version(REPO_ROOT)}-bench{time.strftime('%H%M%S')}"
-        release = Release(version, materialise(REPO_ROOT, state_dir() / "releases", version))
+        version = f"{checkout_version(KIT_ROOT)}-bench{time.strftime('%H%M%S')}"
+        release = target.make_release(ReleaseRequest(version), state_dir() / "releases")
         env = load_user_env(state_dir())
-        reports = REPO_ROOT / "reports" / "rollouts"
-        out = report_dir(reports, version)
+        reports = KIT_ROOT / "reports" / "rollouts"
         opts = Options(resolve_gates(DEFAULT_GATES_FILE, []), reports, stop_delay_s=1, load_env=env)
-        target = LocalTarget(REPO_ROOT, stack)
         store = StateStore(state_dir() / "rollout.json")
-        outcome = Rollout(target, store, release, opts, console).run(out)
+        outcome = commands.deploy(target, store, release, opts, console)
+        out = outcome.report_dir
         rec = outcome.record
         promoted = next((t for name, t in rec.phases if name == "stop_old"), None)
         if promoted is None:
@@ -61,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         to_promotion = promoted - rec.started
 
         active = stack.active_colour()
-        stack.start_colour(other(active), release.source_dir, version)
+        stack.start_colour(other(active), release)
         load = LocustRun(BENCH_LOAD, stack.public_url, stack.ca_cert_path, out, env)
         load.start()
         quiet: list[tuple[float, float]] = []

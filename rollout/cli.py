@@ -10,23 +10,20 @@ from pathlib import Path
 
 from rich.console import Console
 
+from kitcore.paths import KIT_ROOT
+from kitcore.release import ReleaseError
+from rollout.errors import RolloutFailed, RolloutLocked, TargetError
 from rollout.exitcodes import Exit, help_text
-from rollout.flow import Options, Rollout, RolloutFailed
-from rollout.gates import DEFAULT_GATES_FILE, GateConfigError, resolve_gates
-from rollout.loaduser import load_user_env
-from rollout.release import ReleaseError, checkout_version, materialise
-from rollout.report import report_dir
-from rollout.stack.config import resolve_state_dir
-from rollout.state import RolloutLocked, StateStore
-from rollout.targets import TARGETS, get_target
-from rollout.targets.base import Release, Target, TargetError, TargetNotImplemented
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from rollout.state import StateStore
+from rollout.targets import TARGETS, build_target
+from rollout.targets.base import ReleaseRequest
+from rollout.verify.gates import DEFAULT_GATES_FILE, GateConfigError
+from stack.config import resolve_state_dir
 
 
 def state_dir() -> Path:
     """Return the local state dir, where the stack keeps its own (see resolve_state_dir)."""
-    return resolve_state_dir(REPO_ROOT, os.environ)
+    return resolve_state_dir(KIT_ROOT, os.environ)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,50 +65,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--background-load", action="store_true", help="steady locust load on the public route"
     )
     deploy.add_argument("--keep-failed", action="store_true", help="keep a failed colour running")
-    deploy.add_argument("--reports", type=Path, default=REPO_ROOT / "reports" / "rollouts")
+    deploy.add_argument("--reports", type=Path, default=KIT_ROOT / "reports" / "rollouts")
     deploy.add_argument("--image", help="k8s: image to release, by digest (repo@sha256:...)")
 
     switch = sub.add_parser("switch", parents=[common], help="send traffic to the other colour")
     switch.add_argument("--to", choices=("blue", "green"), help="colour (default: the idle one)")
-    sub.add_parser("rollback", parents=[common], help="put the previous version back")
+    sub.add_parser("rollback", parents=[common], help="put the previous promoted release back")
     sub.add_parser("status", parents=[common], help="active colour, versions, last rollouts")
     return parser
 
 
-def prepare_release(args: argparse.Namespace) -> Release:
-    """Pick the release: --release-dir as given, else materialise the checkout."""
-    releases = state_dir() / "releases"
-    if args.release_dir:
-        if not (args.release_dir / "app").is_dir():
-            raise ReleaseError(f"{args.release_dir} does not look like a release (no app/)")
-        version = args.version or args.release_dir.resolve().name
-        return Release(version, args.release_dir.resolve())
-    version = args.version or checkout_version(REPO_ROOT)
-    return Release(version, materialise(REPO_ROOT, releases, version))
+def run(args: argparse.Namespace, console: Console) -> Exit:
+    """Dispatch one parsed command to the command layer."""
+    from rollout import commands  # after parsing: --help stays fast
+    from rollout.flow import Options
+    from rollout.verify.gates import resolve_gates
+    from rollout.verify.load_account import load_user_env
 
-
-def deploy(args: argparse.Namespace, target: Target, store: StateStore, console: Console) -> Exit:
-    """Run the whole flow and print where its report is."""
+    store = StateStore(state_dir() / "rollout.json")
+    if args.command == "status":
+        try:
+            target = build_target(args.target, vars(args))
+        except Exception as exc:  # status must work even when the target cannot be reached
+            console.print(f"[yellow]target unavailable: {exc}[/]")
+            return commands.status(None, store, console)
+        return commands.status(target, store, console)
+    target = build_target(args.target, vars(args))
+    if args.command == "switch":
+        return commands.switch(target, store, console, args.to)
+    if args.command == "rollback":
+        return commands.rollback(target, store, console)
     gates = resolve_gates(args.gates, args.gate_set)
-    if args.target == "k8s":
-        from rollout.targets import k8s_ops
-
-        k8s_ops.check_deploy_args(args)
-        release = k8s_ops.with_image(prepare_release(args), args.image)
-    else:
-        release = prepare_release(args)
+    request = ReleaseRequest(args.version, args.release_dir, args.image)
+    release = target.make_release(request, state_dir() / "releases")
     opts = Options(
         gates=gates, reports_base=args.reports, force_migration=args.force_migration,
         stop_delay_s=args.stop_delay, background_load=args.background_load,
         keep_failed=args.keep_failed, load_env=load_user_env(state_dir()),
     )  # fmt: skip
-    outcome = Rollout(target, store, release, opts, console).run(
-        report_dir(args.reports, release.version)
-    )
-    colour = "green" if outcome.code == Exit.PROMOTED else "red"
-    console.print(f"[bold {colour}]{outcome.reason}[/] (exit {int(outcome.code)})")
-    console.print(f"report: {outcome.report_dir}/summary.txt")
-    return outcome.code
+    return commands.deploy(target, store, release, opts, console).code
 
 
 def _error(message: object) -> None:
@@ -123,32 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rollout` console script."""
     args = build_parser().parse_args(argv)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-    store = StateStore(state_dir() / "rollout.json")
-    from rollout import ops  # after parsing: --help stays fast
-
     try:
-        if args.command == "status":
-            try:
-                target: Target | None = get_target(args.target, REPO_ROOT, vars(args))
-            except Exception as exc:  # status must work even when the stack cannot be reached
-                console.print(f"[yellow]target unavailable: {exc}[/]")
-                target = None
-            return int(ops.status(target, store, console))
-        target = get_target(args.target, REPO_ROOT, vars(args))
-        if args.command == "deploy":
-            return int(deploy(args, target, store, console))
-        if args.target == "k8s":
-            from rollout.targets import k8s_ops
-
-            if args.command == "switch":
-                return int(k8s_ops.switch(target, store, console, args.to))
-            return int(k8s_ops.rollback(target, store, console))
-        if args.command == "switch":
-            return int(ops.switch(target, store, console, args.to))
-        return int(ops.rollback(target, store, state_dir() / "releases", console))
-    except TargetNotImplemented as exc:
-        _error(exc)
-        return int(Exit.USAGE)
+        return int(run(args, console))
     except RolloutLocked as exc:
         _error(exc)
         return int(Exit.LOCKED)

@@ -17,25 +17,27 @@ from pathlib import Path
 
 from rich.console import Console
 
-from rollout.cli import REPO_ROOT, state_dir
+from kitcore.paths import KIT_ROOT
+from kitcore.release import Release, checkout_version
+from rollout import commands
+from rollout.cli import state_dir
 from rollout.exitcodes import Exit
 from rollout.faults import broken_release
-from rollout.flow import Options, Outcome, Rollout
-from rollout.gates import DEFAULT_GATES_FILE, resolve_gates
-from rollout.loaduser import load_user_env
-from rollout.release import checkout_version, materialise
-from rollout.report import report_dir
-from rollout.stack import LocalStack, StackConfig, StackError
+from rollout.flow import Options
+from rollout.outcome import Outcome
+from rollout.report.windows import phase_windows
 from rollout.state import StateStore
-from rollout.summary import phase_windows
-from rollout.targets.base import Release
+from rollout.targets.base import ReleaseRequest
 from rollout.targets.local import LocalTarget
+from rollout.verify.gates import DEFAULT_GATES_FILE, resolve_gates
+from rollout.verify.load_account import load_user_env
+from stack import LocalStack, StackConfig, StackError
 
 
 def seed(stack: LocalStack, items: int = 20) -> None:
     """Ensure a demo user and items exist (with the serving release's code and schema)."""
     status = stack.status()
-    release_dir = Path(status.colours[stack.active_colour()].release_dir or REPO_ROOT)
+    release_dir = Path(status.colours[stack.active_colour()].release_dir or KIT_ROOT)
     env = {**os.environ, **stack.app_env(), "FLASK_APP": "app.wsgi"}
     flask = Path(sys.executable).parent / "flask"
     subprocess.run(  # noqa: S603 - fixed argv
@@ -55,7 +57,7 @@ def print_figures(console: Console, outcome: Outcome) -> None:
         f"{int(m.get('num_failures', 0))} failed, p50 {m.get('p50_ms', 0):.0f} ms, "
         f"p95 {m.get('p95_ms', 0):.0f} ms, p99 {m.get('p99_ms', 0):.0f} ms"
     )
-    windows = phase_windows(outcome)
+    windows = phase_windows(outcome.background_rows, outcome.switch_window)
     for label, stats in windows.items():
         console.print("  " + stats.line(label))
     steady, during = windows.get("before switch"), windows.get("during switch")
@@ -76,28 +78,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
     started = time.time()
-    stack = LocalStack(StackConfig.from_env(REPO_ROOT), echo=console.print)
+    stack = LocalStack(StackConfig.from_env(KIT_ROOT), echo=console.print)
+    target = LocalTarget(stack)
     try:
         console.rule("local stack")
         stack.up()
-        version = f"{checkout_version(REPO_ROOT)}-demo{time.strftime('%H%M%S')}"
-        release = Release(version, materialise(REPO_ROOT, state_dir() / "releases", version))
+        # A version of its own per run: never rewrite the tree a running colour serves from.
+        version = f"{checkout_version(KIT_ROOT)}-demo{time.strftime('%H%M%S')}"
+        release = target.make_release(ReleaseRequest(version), state_dir() / "releases")
         seed(stack)
         if args.scenario == "rollback":
-            version += "-broken"
+            version = f"{release.version}-broken"
             broken = broken_release(release.source_dir, state_dir() / "releases" / version)
             release = Release(version, broken)
         before = stack.active_colour()
-        gates = resolve_gates(DEFAULT_GATES_FILE, [])
-        reports = REPO_ROOT / "reports" / "rollouts"
         opts = Options(
-            gates, reports, stop_delay_s=args.stop_delay, background_load=True,
+            resolve_gates(DEFAULT_GATES_FILE, []), KIT_ROOT / "reports" / "rollouts",
+            stop_delay_s=args.stop_delay, background_load=True,
             load_env=load_user_env(state_dir()),
         )  # fmt: skip
-        console.rule(f"rollout of {version} ({args.scenario})")
-        target = LocalTarget(REPO_ROOT, stack)
+        console.rule(f"rollout of {release.version} ({args.scenario})")
         store = StateStore(state_dir() / "rollout.json")
-        outcome = Rollout(target, store, release, opts, console).run(report_dir(reports, version))
+        outcome = commands.deploy(target, store, release, opts, console)
         after = stack.active_colour()
     except StackError as exc:
         console.print(f"[red]demo: the local stack failed: {exc}[/]")

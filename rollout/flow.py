@@ -1,28 +1,37 @@
-"""The blue-green flow, written once over the Target interface (DESIGN.md, steps 1-7)."""
+"""The blue-green flow: seven named steps, written once over the Target interface.
+
+    1 deploy_idle  2 migrate  3 verify_idle  4 gate  5 switch  6 verify_live  7 stop_old
+
+Every step records its phase in the state before it runs and prints its progress; any failure
+or interruption leaves traffic on a verified colour (recovery.py).
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from rich.console import Console
 
+from kitcore.colours import other
+from kitcore.release import Release
+from rollout.errors import RolloutFailed, TargetError
 from rollout.exitcodes import Exit
-from rollout.gates import GateConfig
-from rollout.loadrun import LoadResult, LocustRun, run_gate
-from rollout.migrations import Finding, check_scripts
-from rollout.report import Event
-from rollout.smoke import smoke
+from rollout.outcome import Outcome
+from rollout.recovery import Recovery, close_stale
+from rollout.report.summary import write_report
+from rollout.report.windows import Event
 from rollout.state import RolloutRecord, State, StateStore
-from rollout.summary import write_report
-from rollout.targets.base import CheckResult, Release, Target, TargetError, other
+from rollout.targets.base import Target
+from rollout.verify.expand_only import check_scripts, judge
+from rollout.verify.gates import GateConfig
+from rollout.verify.loadrun import LoadResult, LocustRun, run_gate
+from rollout.verify.smoke import smoke
 
 T = TypeVar("T")
 OUTCOMES = {
@@ -31,15 +40,6 @@ OUTCOMES = {
     Exit.ROLLED_BACK: "rolled_back",
     Exit.INTERRUPTED: "interrupted",
 }
-
-
-class RolloutFailed(Exception):
-    """A step failed; carries the exit code and the reason."""
-
-    def __init__(self, code: Exit, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
 
 
 @dataclass
@@ -55,24 +55,8 @@ class Options:
     load_env: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class Outcome:
-    """Everything a caller (CLI, demo, tests) needs to know about a finished rollout."""
-
-    code: Exit
-    reason: str
-    record: RolloutRecord
-    report_dir: Path
-    events: list[Event] = field(default_factory=list)
-    loads: dict[str, LoadResult] = field(default_factory=dict)
-    checks: CheckResult | None = None
-    findings: list[Finding] = field(default_factory=list)
-    switch_window: tuple[float, float] | None = None
-    active_after: str | None = None
-
-
 class Rollout:
-    """One run of the flow: records each phase before it starts, recovers on any exit."""
+    """One run of the flow, under the rollout lock."""
 
     outcome: Outcome
 
@@ -82,16 +66,160 @@ class Rollout:
         self.target, self.store, self.release, self.opts = target, store, release, opts
         self.console = console
         self.state = State()
-        self.switched = False
-        self.verified_after_switch = False
         self.background: LocustRun | None = None
 
-    # -- bookkeeping -------------------------------------------------------------------------
-    def _phase(self, rec: RolloutRecord, name: str, label: str) -> None:
-        """Record the phase in the state file before the step runs (so a crash is explained)."""
+    def run(self, report_dir: Path) -> Outcome:
+        """Run the seven steps and return the outcome; recover from any failure."""
+        with self.store.lock(f"deploy {self.release.version}"):
+            # Only a rollout that holds the lock gets a report dir: a refused one leaves none.
+            report_dir.mkdir(parents=True, exist_ok=True)
+            self.state = self.store.load()
+            close_stale(self.state)
+            self.target.ensure_ready()
+            self.active = self.target.active_colour()
+            self.idle = other(self.active)
+            self.record = self._new_record(report_dir)
+            self.outcome = Outcome(Exit.ERROR, "", self.record, report_dir)
+            recovery = Recovery(self.target, self.record, self.outcome, self.console)
+            try:
+                self.start_background_load()
+                self.deploy_idle()
+                self.migrate()
+                self.verify_idle()
+                self.gate()
+                self.switch()
+                self.verify_live()
+                self.stop_old()
+                self.outcome.code, self.outcome.reason = Exit.PROMOTED, "promoted"
+            except RolloutFailed as exc:
+                self.outcome.code, self.outcome.reason = exc.code, exc.reason
+                recovery.run(self.state, self.opts.keep_failed)
+            except KeyboardInterrupt:
+                self.outcome.code = Exit.INTERRUPTED
+                self.outcome.reason = f"interrupted during {self.record.phase}"
+                recovery.run(self.state, self.opts.keep_failed)
+            except Exception as exc:
+                self.outcome.code, self.outcome.reason = Exit.ERROR, f"{type(exc).__name__}: {exc}"
+                recovery.run(self.state, self.opts.keep_failed)
+            finally:
+                self._finish()
+        return self.outcome
+
+    # -- the seven steps -----------------------------------------------------------------------
+    def start_background_load(self) -> None:
+        """Steady locust load on the public route for the whole rollout (--background-load)."""
+        release, target = self.release, self.target
+        self.console.print(
+            f"[bold]Rolling out {release.version}[/]: {self.active} (active) -> {self.idle} "
+            f"(idle), target {target.name}"
+        )
+        if not self.opts.background_load:
+            return
+        self._phase("background_load", "Starting background load on the public route")
+        self.background = LocustRun(
+            self.opts.gates["background"], target.public_url(), target.ca_cert(),
+            self.outcome.report_dir, self.opts.load_env,
+        )  # fmt: skip
+        self.background.start()
+        time.sleep(3)  # a steady baseline before anything moves
+
+    def deploy_idle(self) -> None:
+        """1. Start the release on the idle colour; it must answer with its version."""
+        version = self.release.version
+        self._phase("deploy", f"1. Deploying {version} on idle colour {self.idle}")
+        _step(Exit.DEPLOY_FAILED, lambda: self.target.start(self.idle, self.release))
+        self.state.versions[self.idle] = version
+        self._ok(f"{self.idle} answers with {version}")
+
+    def migrate(self) -> None:
+        """2. Apply pending revisions once, refusing any that would break the serving colour."""
+        self._phase("migrate", "2. Checking and running migrations (expand only)")
+        pending = _step(Exit.MIGRATION_FAILED, lambda: self.target.pending_migrations(self.release))
+        self.outcome.findings = check_scripts(pending)
+        for finding in self.outcome.findings:
+            self.console.print(f"  [red]✗[/] {finding}")
+        if not judge(self.outcome.findings).passed and not self.opts.force_migration:
+            raise RolloutFailed(
+                Exit.MIGRATION_REFUSED,
+                f"{len(self.outcome.findings)} backward-incompatible migration operation(s); "
+                "ship them in a later release or use --force-migration",
+            )
+        if pending:
+            _step(Exit.MIGRATION_FAILED, lambda: self.target.migrate(self.release))
+        self._ok(f"{len(pending)} pending revision(s) applied" if pending else "schema up to date")
+
+    def verify_idle(self) -> None:
+        """3. testinfra and smoke checks of the idle colour through its preview route."""
+        self._phase("verify", f"3. Verifying {self.idle}: testinfra and smoke checks via preview")
+        out = self.outcome.report_dir
+        verdict = _step(
+            Exit.VERIFY_FAILED, lambda: self.target.verify(self.idle, self.release, out)
+        )
+        self.outcome.verification = verdict
+        if not verdict.passed:
+            raise RolloutFailed(
+                Exit.VERIFY_FAILED, "checks failed: " + "; ".join(verdict.reasons[:5])
+            )
+        self._ok(verdict.summary)
+
+    def gate(self) -> None:
+        """4. A bounded locust gate against the preview route; public traffic is untouched."""
+        self._phase("gate", "4. Pre-switch locust gate against the preview route")
+        result = self._run_gate("pre_switch", self.target.preview_url())
+        if not result.passed:
+            reasons = result.reasons + top_errors(result)
+            raise RolloutFailed(Exit.GATE_FAILED, "pre-switch gate failed: " + "; ".join(reasons))
+
+    def switch(self) -> None:
+        """5. Send public traffic to the idle colour; returns once the switch is complete."""
+        self._phase("switch", f"5. Switching public traffic to {self.idle}")
+        start = time.time()
+        self.record.switched = True  # from here on, recovery must look where traffic really is
+        _step(Exit.SWITCH_FAILED, lambda: self.target.switch(self.idle))
+        self.outcome.switch_window = (start, time.time())
+        self.state.active = self.idle
+        self.outcome.events.append(Event("switched", time.time()))
+        self._ok(f"public traffic on {self.idle} ({time.time() - start:.2f}s)")
+
+    def verify_live(self) -> None:
+        """6. Smoke checks and the post-switch gate on the public route; failure switches back."""
+        self._phase("post_switch", "6. Post-switch verification under load")
+        target = self.target
+        checks = smoke(target.public_url(), self.idle, self.release.version, target.ca_cert())
+        post = self._run_gate("post_switch", target.public_url())
+        if not checks.passed or not post.passed:
+            reasons = checks.reasons[:5] + post.reasons + top_errors(post)
+            reason = "post-switch verification failed: " + "; ".join(reasons)
+            raise RolloutFailed(Exit.ROLLED_BACK, reason)
+        self.record.verified = True
+        self._ok("public route verified")
+
+    def stop_old(self) -> None:
+        """7. Stop the old colour after the delay (it no longer receives traffic)."""
+        delay = self.opts.stop_delay_s
+        self._phase("stop_old", f"7. Stopping old colour {self.active} in {delay:.0f}s")
+        time.sleep(delay)
+        _step(Exit.ERROR, lambda: self.target.stop(self.active))
+        self.state.versions[self.active] = None
+        self._ok(f"{self.active} stopped")
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+    def _new_record(self, report_dir: Path) -> RolloutRecord:
+        rec = RolloutRecord(
+            id=uuid.uuid4().hex[:8], version=self.release.version, from_colour=self.active,
+            to_colour=self.idle, started=time.time(), pid=os.getpid(),
+            report_dir=str(report_dir), source_dir=str(self.release.source_dir),
+            image=self.release.image,
+        )  # fmt: skip
+        self.state.current = rec
+        self.state.active = self.active
+        return rec
+
+    def _phase(self, name: str, label: str) -> None:
+        """Record the phase in the state before the step runs (so a crash is explained)."""
         now = time.time()
-        rec.phase = name
-        rec.phases.append((name, now))
+        self.record.phase = name
+        self.record.phases.append((name, now))
         self.store.save(self.state)
         self.outcome.events.append(Event(name, now))
         self.console.print(f"[bold cyan]»[/] {label}")
@@ -99,7 +227,7 @@ class Rollout:
     def _ok(self, text: str) -> None:
         self.console.print(f"  [green]✓[/] {text}")
 
-    def _gate(self, name: str, url: str) -> LoadResult:
+    def _run_gate(self, name: str, url: str) -> LoadResult:
         cfg = self.opts.gates[name]
         with self.console.status(f"  locust gate {name}: {cfg.users} users for {cfg.duration_s}s"):
             result = run_gate(
@@ -116,153 +244,8 @@ class Rollout:
             self.console.print(f"  [yellow]![/] skipped {feature}: {why}")
         return result
 
-    # -- the flow ----------------------------------------------------------------------------
-    def run(self, report_dir: Path) -> Outcome:
-        """Run the whole flow under the rollout lock and return its outcome."""
-        with self.store.lock(f"deploy {self.release.version}"):
-            # Only a rollout that holds the lock gets a report dir: a refused one leaves none.
-            report_dir.mkdir(parents=True, exist_ok=True)
-            self.state = self.store.load()
-            close_stale(self.state)
-            self.target.ensure_ready()
-            active = self.target.active_colour()
-            idle = other(active)
-            rec = RolloutRecord(
-                id=uuid.uuid4().hex[:8],
-                version=self.release.version,
-                from_colour=active,
-                to_colour=idle,
-                started=time.time(),
-                pid=os.getpid(),
-                report_dir=str(report_dir),
-            )
-            self.state.current = rec
-            self.state.active = active
-            self.outcome = Outcome(Exit.ERROR, "", rec, report_dir)
-            try:
-                self._steps(rec, active, idle)
-                self.outcome.code, self.outcome.reason = Exit.PROMOTED, "promoted"
-            except RolloutFailed as exc:
-                self.outcome.code, self.outcome.reason = exc.code, exc.reason
-                self._recover(rec, active, idle)
-            except KeyboardInterrupt:
-                self.outcome.code = Exit.INTERRUPTED
-                self.outcome.reason = f"interrupted during {rec.phase}"
-                self._recover(rec, active, idle)
-            except Exception as exc:
-                self.outcome.code, self.outcome.reason = Exit.ERROR, f"{type(exc).__name__}: {exc}"
-                self._recover(rec, active, idle)
-            finally:
-                self._finish(rec)
-        return self.outcome
-
-    def _steps(self, rec: RolloutRecord, active: str, idle: str) -> None:
-        release, target = self.release, self.target
-        self.console.print(
-            f"[bold]Rolling out {release.version}[/]: {active} (active) -> {idle} (idle), "
-            f"target {target.name}"
-        )
-        if self.opts.background_load:
-            self._phase(rec, "background_load", "Starting background load on the public route")
-            self.background = LocustRun(
-                self.opts.gates["background"],
-                target.public_url(),
-                target.ca_cert(),
-                self.outcome.report_dir,
-                self.opts.load_env,
-            )
-            self.background.start()
-            time.sleep(3)  # a steady baseline before anything moves
-        self._phase(rec, "deploy", f"1. Deploying {release.version} on idle colour {idle}")
-        _step(Exit.DEPLOY_FAILED, lambda: target.deploy_idle(idle, release))
-        self.state.versions[idle] = release.version
-        self._ok(f"{idle} answers with {release.version}")
-
-        self._phase(rec, "migrate", "2. Checking and running migrations (expand only)")
-        pending = _step(Exit.MIGRATION_FAILED, lambda: target.pending_migrations(release))
-        self.outcome.findings = check_scripts(pending)
-        for finding in self.outcome.findings:
-            self.console.print(f"  [red]✗[/] {finding}")
-        if self.outcome.findings and not self.opts.force_migration:
-            raise RolloutFailed(
-                Exit.MIGRATION_REFUSED,
-                f"{len(self.outcome.findings)} backward-incompatible migration operation(s); "
-                "ship them in a later release or use --force-migration",
-            )
-        if pending and release.version not in self.state.migrated_versions:
-            _step(Exit.MIGRATION_FAILED, lambda: target.migrate(release))
-            self.state.migrated_versions.append(release.version)
-        self._ok(f"{len(pending)} pending revision(s) applied" if pending else "schema up to date")
-
-        self._phase(rec, "verify", f"3. Verifying {idle}: testinfra and smoke checks via preview")
-        checks = _step(
-            Exit.VERIFY_FAILED, lambda: target.verify(idle, release, self.outcome.report_dir)
-        )
-        self.outcome.checks = checks
-        if not checks.passed:
-            reason = "checks failed: " + "; ".join(checks.failures[:5])
-            raise RolloutFailed(Exit.VERIFY_FAILED, reason)
-        self._ok(checks.summary)
-
-        self._phase(rec, "gate", "4. Pre-switch locust gate against the preview route")
-        gate = self._gate("pre_switch", target.preview_url())
-        if not gate.passed:
-            reason = "pre-switch gate failed: " + "; ".join(gate.reasons + _top_errors(gate))
-            raise RolloutFailed(Exit.GATE_FAILED, reason)
-
-        self._phase(rec, "switch", f"5. Switching public traffic to {idle}")
-        start = time.time()
-        self.switched = True  # from here on, recovery must look at where traffic really is
-        _step(Exit.SWITCH_FAILED, lambda: target.switch(idle))
-        self.outcome.switch_window = (start, time.time())
-        self.state.active = idle
-        self.outcome.events.append(Event("switched", time.time()))
-        self._ok(f"public traffic on {idle} ({time.time() - start:.2f}s)")
-
-        self._phase(rec, "post_switch", "6. Post-switch verification under load")
-        failures = smoke(target.public_url(), idle, release.version, target.ca_cert())
-        post = self._gate("post_switch", target.public_url())
-        if failures or not post.passed:
-            reasons = failures[:5] + post.reasons + _top_errors(post)
-            reason = "post-switch verification failed: " + "; ".join(reasons)
-            raise RolloutFailed(Exit.ROLLED_BACK, reason)
-        self.verified_after_switch = True
-        self._ok("public route verified")
-
-        delay = self.opts.stop_delay_s
-        self._phase(rec, "stop_old", f"7. Stopping old colour {active} in {delay:.0f}s")
-        time.sleep(self.opts.stop_delay_s)
-        _step(Exit.ERROR, lambda: target.stop(active))
-        self.state.versions[active] = None
-        self._ok(f"{active} stopped")
-
-    def _recover(self, rec: RolloutRecord, active: str, idle: str) -> None:
-        """Leave traffic on a healthy colour: switch back unless the new one was verified."""
-        with _ignore_sigint():
-            self.console.print(f"[bold red]✗ {self.outcome.reason}[/]")
-            try:
-                serving = self.target.active_colour() if self.switched else active
-            except Exception as exc:
-                serving = idle if self.switched else active
-                self.console.print(f"  [red]active colour unknown ({exc}); assuming {serving}")
-            if serving == idle and not self.verified_after_switch:
-                self.console.print(f"[bold cyan]»[/] Switching traffic back to {active}")
-                try:
-                    self.target.switch(active)
-                    self.outcome.events.append(Event("switched back", time.time()))
-                    self._ok(f"public traffic back on {active}")
-                except Exception as exc:
-                    self.outcome.code = Exit.ROLLBACK_FAILED
-                    self.outcome.reason += f"; switching back failed: {exc}"
-                    return
-            self.state.active = active if not self.verified_after_switch else idle
-            if self.state.active == active and not self.opts.keep_failed:
-                with contextlib.suppress(Exception):
-                    self.target.stop(idle)  # nothing routes to it; free the machine
-                    self.state.versions[idle] = None
-                    self._ok(f"stopped {idle} (use --keep-failed to keep it for debugging)")
-
-    def _finish(self, rec: RolloutRecord) -> None:
+    def _finish(self) -> None:
+        """Stop the background load, file the record in the history and write the report."""
         if self.background is not None:
             self.outcome.events.append(Event("load stop", time.time()))
             bg = self.background.stop()
@@ -271,10 +254,12 @@ class Rollout:
             if failed and self.outcome.code == Exit.PROMOTED:
                 self.outcome.code = Exit.BACKGROUND_FAILURES
                 self.outcome.reason = f"promoted, but {failed} background request(s) failed"
-        self.outcome.active_after = self.state.active
+        self.state.active = self.outcome.active_after or self.state.active
+        rec = self.record
         rec.outcome = OUTCOMES.get(self.outcome.code, "failed")
         rec.exit_code, rec.reason = int(self.outcome.code), self.outcome.reason
         rec.finished = time.time()
+        self.outcome.active_after = self.state.active
         self.state.current = None
         self.state.history.append(rec)
         self.store.save(self.state)
@@ -284,7 +269,7 @@ class Rollout:
             self.console.print(f"[yellow]report incomplete: {exc}[/]")
 
 
-def _top_errors(result: LoadResult, n: int = 2) -> list[str]:
+def top_errors(result: LoadResult, n: int = 2) -> list[str]:
     """Name the most frequent errors of a locust run (what made it fail)."""
     errors = sorted(result.errors, key=lambda e: -int(e["occurrences"]))[:n]
     return [f"{e['occurrences']}x {e['method']} {e['name']}: {e['error']}" for e in errors]
@@ -296,24 +281,3 @@ def _step(code: Exit, fn: Callable[[], T]) -> T:
         return fn()
     except TargetError as exc:
         raise RolloutFailed(code, str(exc)) from exc
-
-
-@contextlib.contextmanager
-def _ignore_sigint() -> Iterator[None]:
-    """Let recovery finish even if Ctrl-C is pressed again."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def close_stale(state: State) -> None:
-    """Move a rollout left 'running' by a dead process into the history as interrupted."""
-    if state.current is not None:
-        rec = state.current
-        rec.outcome = "interrupted"
-        rec.reason = rec.reason or f"the rollout process died during {rec.phase}"
-        rec.finished = rec.finished or time.time()
-        state.history.append(rec)
-        state.current = None

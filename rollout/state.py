@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rollout.errors import RolloutLocked
+
 HISTORY_LIMIT = 50
-
-
-class RolloutLocked(RuntimeError):
-    """Another rollout holds the lock."""
 
 
 @dataclass
@@ -38,6 +36,11 @@ class RolloutRecord:
     finished: float | None = None
     report_dir: str = ""
     phases: list[tuple[str, float]] = field(default_factory=list)
+    kind: str = "deploy"  # deploy|switch|rollback
+    source_dir: str = ""  # the release's source tree (local releases run from it)
+    image: str | None = None  # the release's image (image targets)
+    switched: bool = False  # a switch to to_colour was attempted
+    verified: bool = False  # to_colour passed post-switch verification
 
 
 @dataclass
@@ -46,7 +49,6 @@ class State:
 
     active: str | None = None
     versions: dict[str, str | None] = field(default_factory=dict)
-    migrated_versions: list[str] = field(default_factory=list)
     current: RolloutRecord | None = None
     history: list[RolloutRecord] = field(default_factory=list)
 
@@ -63,7 +65,6 @@ class State:
         return cls(
             active=raw.get("active"),
             versions=dict(raw.get("versions", {})),
-            migrated_versions=list(raw.get("migrated_versions", [])),
             current=record(raw["current"]) if raw.get("current") else None,
             history=[record(r) for r in raw.get("history", [])],
         )

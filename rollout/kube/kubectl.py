@@ -1,8 +1,8 @@
 """The one place that runs kubectl: argv lists, --context/--namespace, timeouts, JSON parsed.
 
 Every call goes through `Kubectl._spawn` (one-shot) or `Kubectl.popen` (long-running, e.g.
-port-forward), so a test can put a recording stand-in named `kubectl` first on PATH, or pass
-`binary=`, and see the exact sequence of commands a rollout makes.
+port-forward), so a test can put a stand-in cluster's `kubectl` first on PATH, or pass
+`binary=`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rollout.targets.base import TargetError
+from rollout.errors import TargetError
 
 Obj = dict[str, Any]
 

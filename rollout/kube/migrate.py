@@ -6,13 +6,13 @@ already holds the database settings and is allowed (NetworkPolicy) to reach the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
 
 import yaml  # type: ignore[import-untyped]
 
+from rollout.kube.images import release_id
 from rollout.kube.kubectl import Kubectl, KubectlError, Obj
 from rollout.kube.objects import job_state
 
@@ -33,14 +33,6 @@ with app.app_context(), db.engine.connect() as conn:
 print({MARKER!r} + json.dumps({{"db": list(current),
       "image": list(ScriptDirectory(MIGRATIONS_DIR).get_heads())}}))
 """
-
-
-def release_id(image: str) -> str:
-    """Return 12 hex chars naming the release: the image digest's, else a hash of the reference."""
-    _, sep, digest = image.partition("@sha256:")
-    if sep and len(digest) >= 12:
-        return digest[:12].lower()
-    return hashlib.sha256(image.encode()).hexdigest()[:12]
 
 
 def job_name(image: str) -> str:

@@ -1,44 +1,13 @@
-"""The small interface a rollout target implements; rollout.flow is written once on it."""
+"""The interface a rollout target implements; the flow and the commands are written once on it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-COLOURS = ("blue", "green")
-
-
-def other(colour: str) -> str:
-    """Return the other colour."""
-    return COLOURS[1] if colour == COLOURS[0] else COLOURS[0]
-
-
-class TargetError(RuntimeError):
-    """A target operation failed (the message says which and why)."""
-
-
-class TargetNotImplemented(TargetError):
-    """The requested target does not exist yet."""
-
-
-@dataclass(frozen=True)
-class Release:
-    """What is being rolled out: a version, its source tree and (for image targets) its image."""
-
-    version: str
-    source_dir: Path
-    image: str | None = None
-
-
-@dataclass
-class CheckResult:
-    """Outcome of verifying a colour: testinfra and HTTP smoke checks."""
-
-    passed: bool
-    summary: str
-    failures: list[str] = field(default_factory=list)
-    artefacts: list[Path] = field(default_factory=list)
+from kitcore.release import Release
+from rollout.verify.verdict import Verdict
 
 
 @dataclass
@@ -50,10 +19,22 @@ class TargetStatus:
     processes: list[dict[str, str]]
 
 
+@dataclass(frozen=True)
+class ReleaseRequest:
+    """What the user asked to release: a version, a prepared source tree, an image."""
+
+    version: str | None = None
+    release_dir: Path | None = None
+    image: str | None = None
+
+
 class Target(Protocol):
     """Operations the blue-green flow needs from a place that runs colours."""
 
     name: str
+
+    def make_release(self, request: ReleaseRequest, releases_dir: Path) -> Release:
+        """Turn the request into a release this target can run (refusing what it cannot)."""
 
     def ensure_ready(self) -> None:
         """Make sure the platform is reachable (stack up / cluster reachable)."""
@@ -61,8 +42,14 @@ class Target(Protocol):
     def active_colour(self) -> str:
         """Return the colour public traffic goes to, as the routing layer says."""
 
-    def deploy_idle(self, colour: str, release: Release) -> None:
-        """Run the release on the idle colour and wait until it answers with that version."""
+    def running(self, colour: str) -> bool:
+        """Tell whether the colour runs (and could take traffic)."""
+
+    def release_of(self, colour: str) -> Release | None:
+        """Return the release the colour was last started with, if any."""
+
+    def start(self, colour: str, release: Release) -> None:
+        """Run the release on the colour (restart or scale up); return once it answers."""
 
     def pending_migrations(self, release: Release) -> list[Path]:
         """List the release's migration scripts not applied to the database yet."""
@@ -70,8 +57,11 @@ class Target(Protocol):
     def migrate(self, release: Release) -> None:
         """Apply the release's migrations once."""
 
-    def verify(self, colour: str, release: Release, out_dir: Path) -> CheckResult:
+    def verify(self, colour: str, release: Release, out_dir: Path) -> Verdict:
         """Run testinfra and smoke checks on the colour (through its preview route)."""
+
+    def smoke(self, colour: str, version: str | None) -> Verdict:
+        """Run the smoke checks on the colour through its preview route."""
 
     def public_url(self) -> str:
         """Return the URL that serves public traffic."""

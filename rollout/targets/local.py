@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import getpass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine
-
-from rollout.checks import ColourSpec, run_checks
-from rollout.migrations import pending_scripts
-from rollout.smoke import smoke
-from rollout.stack import LocalStack, StackConfig, StackError
-from rollout.targets.base import CheckResult, Release, TargetError, TargetStatus
+from kitcore.migrations import database_heads, pending_revisions
+from kitcore.paths import KIT_ROOT
+from kitcore.release import Release, ReleaseError, checkout_version, materialise
+from rollout.errors import TargetError
+from rollout.targets.base import ReleaseRequest, TargetStatus
+from rollout.verify.smoke import smoke
+from rollout.verify.testinfra import COLOUR_CHECKS, ColourSpec, run_testinfra
+from rollout.verify.verdict import Verdict
+from stack import LocalStack, StackConfig, StackError
 
 MIGRATIONS = Path("app") / "migrations"
+
+
+@contextlib.contextmanager
+def stack_call(what: str) -> Iterator[None]:
+    """Turn the stack's errors into target errors that say which call failed."""
+    try:
+        yield
+    except StackError as exc:
+        raise TargetError(f"{what}: {exc}") from exc
 
 
 class LocalTarget:
@@ -23,48 +35,63 @@ class LocalTarget:
 
     name = "local"
 
-    def __init__(self, repo_root: Path, stack: LocalStack | None = None) -> None:
-        self.stack = stack or LocalStack(StackConfig.from_env(repo_root))
+    def __init__(self, stack: LocalStack | None = None) -> None:
+        self.stack = stack or LocalStack(StackConfig.from_env(KIT_ROOT))
 
-    def _call(self, what: str, fn: Any, *args: Any) -> Any:
-        """Run a stack call, turning StackError into TargetError with context."""
-        try:
-            return fn(*args)
-        except StackError as exc:
-            raise TargetError(f"{what}: {exc}") from exc
+    def make_release(self, request: ReleaseRequest, releases_dir: Path) -> Release:
+        """Release a prepared tree (--release-dir) or materialise the checkout."""
+        if request.image:
+            raise ReleaseError("--image is for --target k8s; the local target runs source trees")
+        if request.release_dir:
+            source = request.release_dir.resolve()
+            if not (source / "app").is_dir():
+                raise ReleaseError(f"{request.release_dir} does not look like a release (no app/)")
+            return Release(request.version or source.name, source)
+        root = self.stack.config.repo_root
+        version = request.version or checkout_version(root)
+        return Release(version, materialise(root, releases_dir, version))
 
     def ensure_ready(self) -> None:
         """Bring the stack up (idempotent: a running stack is left as it is)."""
-        self._call("stack up", self.stack.up)
+        with stack_call("stack up"):
+            self.stack.up()
 
     def active_colour(self) -> str:
-        """Ask Nginx's public upstream include which colour is active."""
-        return str(self._call("active colour", self.stack.active_colour))
+        """Return the colour Nginx's public upstream names."""
+        with stack_call("active colour"):
+            return self.stack.active_colour()
 
-    def deploy_idle(self, colour: str, release: Release) -> None:
-        """Start gunicorn for the colour from the release dir; returns once it answers."""
-        self._call(
-            f"start {colour}", self.stack.start_colour, colour, release.source_dir, release.version
-        )
+    def running(self, colour: str) -> bool:
+        """Tell whether the colour's gunicorn runs."""
+        with stack_call("status"):
+            return self.stack.status().colours[colour].state == "RUNNING"
+
+    def release_of(self, colour: str) -> Release | None:
+        """Return the release the colour's program was last started with."""
+        return self.stack.release_of(colour)
+
+    def start(self, colour: str, release: Release) -> None:
+        """(Re)start gunicorn for the colour from the release dir; returns once it answers."""
+        with stack_call(f"start {colour}"):
+            self.stack.start_colour(colour, release)
 
     def pending_migrations(self, release: Release) -> list[Path]:
-        """Compare the database's alembic heads with the release's revision scripts."""
-        url = self.stack.app_env()["DATABASE_URL"]
-        engine = create_engine(url)
+        """Compare the database's migration heads with the release's revision scripts."""
+        scripts = release.source_dir / MIGRATIONS
+        if not scripts.is_dir():
+            return []
         try:
-            with engine.connect() as conn:
-                heads = MigrationContext.configure(conn).get_current_heads()
-        except Exception as exc:
+            heads = database_heads(self.stack.app_env()["DATABASE_URL"])
+        except Exception as exc:  # SQLAlchemy's errors, whatever the driver
             raise TargetError(f"cannot read the database's migration heads: {exc}") from exc
-        finally:
-            engine.dispose()
-        return pending_scripts(release.source_dir / MIGRATIONS, tuple(heads))
+        return pending_revisions(scripts, heads)
 
     def migrate(self, release: Release) -> None:
-        """Run `flask db upgrade` from the release against the stack database."""
-        self._call("migrate", self.stack.migrate, release.source_dir)
+        """Run the release's migrations against the stack database."""
+        with stack_call("migrate"):
+            self.stack.migrate(release.source_dir)
 
-    def verify(self, colour: str, release: Release, out_dir: Path) -> CheckResult:
+    def verify(self, colour: str, release: Release, out_dir: Path) -> Verdict:
         """testinfra checks on the host, then smoke checks through the preview route."""
         spec = ColourSpec(
             colour=colour,
@@ -74,50 +101,42 @@ class LocalTarget:
             user=getpass.getuser(),
             config_files=[str(p) for p in self.stack.nginx_conf_paths],
         )
-        passed, failures, junit = run_checks(spec, out_dir)
-        failures += [
-            f"smoke {f}" for f in smoke(self.preview_url(), colour, release.version, self.ca_cert())
-        ]
-        summary = f"testinfra {'passed' if passed else 'failed'} ({junit.name}); smoke via preview"
-        return CheckResult(not failures, summary, failures, [junit, out_dir / "testinfra.txt"])
+        checks = run_testinfra(COLOUR_CHECKS, "local://", spec, out_dir)
+        return Verdict.combine("verify", [checks, self.smoke(colour, release.version)])
+
+    def smoke(self, colour: str, version: str | None) -> Verdict:
+        """Smoke checks through the preview route (Nginx refuses /metrics there too)."""
+        return smoke(self.preview_url(), colour, version, self.ca_cert())
 
     def public_url(self) -> str:
         """Return Nginx's public HTTPS URL."""
-        return str(self.stack.public_url)
+        return self.stack.public_url
 
     def preview_url(self) -> str:
         """Return Nginx's preview HTTPS URL (routes to the idle colour)."""
-        return str(self.stack.preview_url)
+        return self.stack.preview_url
 
     def ca_cert(self) -> Path | None:
         """Return the stack's locally generated CA."""
-        return Path(self.stack.ca_cert_path)
+        return self.stack.ca_cert_path
 
     def switch(self, colour: str) -> None:
         """Rewrite the upstream include, nginx -t, reload, wait for old workers, confirm."""
-        self._call(f"switch to {colour}", self.stack.route, colour)
+        with stack_call(f"switch to {colour}"):
+            self.stack.route(colour)
 
     def stop(self, colour: str) -> None:
         """Stop the colour's gunicorn gracefully (it no longer receives traffic)."""
-        self._call(f"stop {colour}", self.stack.stop_colour, colour)
+        with stack_call(f"stop {colour}"):
+            self.stack.stop_colour(colour)
 
     def status(self) -> TargetStatus:
         """Translate the stack's status into the target status."""
-        st = self._call("status", self.stack.status)
-        colours = st.colours
-        return TargetStatus(
-            active=st.active_colour,
-            colours={
-                str(k): {a: str(b) for a, b in _as_dict(v).items()} for k, v in colours.items()
-            },
-            processes=[
-                {a: str(b) for a, b in _as_dict(p).items()} for p in getattr(st, "processes", [])
-            ],
-        )
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    """Read a dataclass or mapping as a dict (the stack's status types stay its own)."""
-    if isinstance(obj, dict):
-        return obj
-    return dict(getattr(obj, "__dict__", {}))
+        with stack_call("status"):
+            st = self.stack.status()
+        colours = {
+            name: {k: str(v) for k, v in dataclasses.asdict(c).items()}
+            for name, c in st.colours.items()
+        }
+        processes = [{k: str(v) for k, v in dataclasses.asdict(p).items()} for p in st.processes]
+        return TargetStatus(st.active_colour, colours, processes)

@@ -29,7 +29,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import User
-from rollout.stack.services import s3_identities, weed_mini_args
+from stack.services import s3_identities, weed_mini_args
 from tests.support.servers import stop_pid
 
 PORT_RANGE = (25500, 25999)

@@ -6,8 +6,8 @@ import json
 import urllib.request
 from pathlib import Path
 
-from rollout.gates import GateConfig
-from rollout.loadrun import run_gate
+from rollout.verify.gates import GateConfig
+from rollout.verify.loadrun import run_gate
 
 QUICK = GateConfig(
     name="pre_switch", users=5, spawn_rate=5, duration_s=4, min_requests=30,

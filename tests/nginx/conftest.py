@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from rollout.stack.certs import ensure_certificates
-from rollout.stack.nginx import Listeners, Nginx, Route, prepare_prefix
+from stack.certs import ensure_certificates
+from stack.nginx import Listeners, Nginx
+from stack.routing import Route, prepare_prefix
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "nginx" / "templates"

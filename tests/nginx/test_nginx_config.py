@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from rollout.stack.certs import ensure_certificates
-from rollout.stack.errors import StackError
-from rollout.stack.nginx import Listeners, Route, prepare_prefix, render_text
+from stack.certs import ensure_certificates
+from stack.errors import StackError
+from stack.nginx import Listeners, render_text
+from stack.routing import Route, prepare_prefix
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "nginx" / "templates"
 

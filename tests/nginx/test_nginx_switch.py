@@ -12,8 +12,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from rollout.stack.errors import StackError
-from rollout.stack.nginx import Route, read_colour, switch_upstreams
+from stack.errors import StackError
+from stack.routing import Route, read_colour, switch_upstreams
 from tests.nginx.conftest import TEMPLATES, Proxy
 
 

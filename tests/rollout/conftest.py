@@ -37,8 +37,8 @@ class Live:
 def live() -> Iterator[Live]:
     """Start a private stack; fail (never skip) when it cannot start."""
     from rollout.demo import seed
-    from rollout.stack import LocalStack, StackConfig, StackError
     from rollout.targets.local import LocalTarget
+    from stack import LocalStack, StackConfig, StackError
 
     # Not under pytest's 0700 tmp: Nginx workers run as nobody and must reach the state dir.
     base = Path(tempfile.mkdtemp(prefix="rollout-live-"))
@@ -53,7 +53,7 @@ def live() -> Iterator[Live]:
             seed(stack)
         except StackError as exc:
             pytest.fail(f"the local stack did not start: {exc}")
-        yield Live(stack, LocalTarget(REPO_ROOT, stack), base / "state")
+        yield Live(stack, LocalTarget(stack), base / "state")
     finally:
         stack.down()
         mp.undo()

@@ -9,8 +9,7 @@ import pytest
 from rollout.cli import main
 from rollout.exitcodes import Exit
 from rollout.state import StateStore
-from rollout.targets import get_target
-from rollout.targets.base import TargetNotImplemented
+from rollout.targets import build_target
 
 
 @pytest.fixture(autouse=True)
@@ -34,8 +33,8 @@ def test_unknown_target_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["deploy", "--target", "nomad"])
     assert exc.value.code == Exit.USAGE
-    with pytest.raises(TargetNotImplemented, match="unknown target"):
-        get_target("nomad", Path("."))
+    with pytest.raises(ValueError, match="unknown target"):
+        build_target("nomad", {})
 
 
 def test_bad_gate_override_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

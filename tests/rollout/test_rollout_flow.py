@@ -8,13 +8,15 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from kitcore.release import Release
+from rollout.commands import status
+from rollout.errors import RolloutLocked
 from rollout.exitcodes import Exit
 from rollout.flow import Options, Rollout
-from rollout.gates import DEFAULT_GATES_FILE, GateConfig, load_gates
-from rollout.loadrun import LoadResult
-from rollout.ops import status
-from rollout.state import RolloutLocked, RolloutRecord, State, StateStore
-from rollout.targets.base import Release
+from rollout.state import RolloutRecord, State, StateStore
+from rollout.verify.gates import DEFAULT_GATES_FILE, GateConfig, load_gates
+from rollout.verify.loadrun import LoadResult
+from rollout.verify.verdict import Verdict
 from tests.rollout.fakes import FakeTarget
 
 DROP = 'def upgrade():\n    op.drop_column("items", "body")\n'
@@ -47,8 +49,12 @@ class Gates:
 def gates(monkeypatch: pytest.MonkeyPatch) -> Gates:
     fake = Gates()
     monkeypatch.setattr("rollout.flow.run_gate", fake)
-    monkeypatch.setattr("rollout.flow.smoke", lambda *a, **k: [])
+    monkeypatch.setattr("rollout.flow.smoke", lambda *a, **k: Verdict.of("smoke", []))
     return fake
+
+
+def rec_of(state: State) -> RolloutRecord:
+    return state.history[-1]
 
 
 def run(tmp_path: Path, target: FakeTarget, **opts: Any) -> tuple[Any, StateStore]:
@@ -67,12 +73,13 @@ def test_promotion_runs_every_step_in_order(tmp_path: Path, gates: Gates) -> Non
     target = FakeTarget()
     outcome, store = run(tmp_path, target)
     assert outcome.code == Exit.PROMOTED
-    assert target.calls == ["ready", "deploy:green", "verify:green", "switch:green", "stop:blue"]
+    assert target.calls == ["ready", "start:green", "verify:green", "switch:green", "stop:blue"]
     assert gates.ran == [("pre_switch", "https://preview.invalid"),
                          ("post_switch", "https://public.invalid")]  # fmt: skip
     state = store.load()
     assert state.active == "green"
     assert state.versions == {"green": "v2", "blue": None}
+    assert (rec_of(state).source_dir, rec_of(state).kind) == (str(tmp_path), "deploy")
     assert state.current is None
     rec = state.history[-1]
     assert (rec.outcome, rec.exit_code) == ("promoted", 0)
@@ -124,7 +131,7 @@ def test_failing_checks_stop_before_the_gate(tmp_path: Path, gates: Gates) -> No
 
 
 def test_deploy_failure(tmp_path: Path, gates: Gates) -> None:
-    outcome, _ = run(tmp_path, FakeTarget(fail={"deploy:green"}))
+    outcome, _ = run(tmp_path, FakeTarget(fail={"start:green"}))
     assert outcome.code == Exit.DEPLOY_FAILED
 
 
@@ -139,7 +146,7 @@ def test_contracting_migration_is_refused_unless_forced(tmp_path: Path, gates: G
     outcome, store = run(tmp_path, target, force_migration=True)
     assert outcome.code == Exit.PROMOTED
     assert "migrate" in target.calls
-    assert store.load().migrated_versions == ["v2"]
+    assert store.load().history[-1].outcome == "promoted"
 
 
 def test_ctrl_c_after_the_switch_puts_traffic_back(tmp_path: Path, gates: Gates) -> None:

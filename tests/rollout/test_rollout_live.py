@@ -15,18 +15,18 @@ import psycopg
 import pytest
 from rich.console import Console
 
+from kitcore.release import Release, materialise
+from rollout.commands import rollback, status
 from rollout.exitcodes import Exit
 from rollout.faults import broken_release
-from rollout.flow import Options, Outcome, Rollout
-from rollout.gates import DEFAULT_GATES_FILE, GateConfig, resolve_gates
-from rollout.loadrun import LoadResult, LocustRun
-from rollout.loaduser import load_user_env
-from rollout.ops import status
-from rollout.release import materialise
-from rollout.report import report_dir
+from rollout.flow import Options, Rollout
+from rollout.outcome import Outcome
+from rollout.report.windows import report_dir
 from rollout.state import StateStore
-from rollout.targets.base import Release
 from rollout.targets.local import LocalTarget
+from rollout.verify.gates import DEFAULT_GATES_FILE, GateConfig, resolve_gates
+from rollout.verify.load_account import load_user_env
+from rollout.verify.loadrun import LoadResult, LocustRun
 from tests.rollout.conftest import REPO_ROOT, Live
 
 pytestmark = pytest.mark.slow
@@ -113,12 +113,10 @@ def test_blue_green_and_back_under_load(live: Live, tmp_path: Path) -> None:
 
 
 def test_rollback_restarts_the_previous_version(live: Live) -> None:
-    from rollout.ops import rollback
-
     stack: Any = live.stack
     store = StateStore(live.state_dir / "rollout.json")
     before = stack.active_colour()
-    code = rollback(live.target, store, live.state_dir / "releases", Console(quiet=True))  # type: ignore[arg-type]
+    code = rollback(live.target, store, Console(quiet=True))  # type: ignore[arg-type]
     assert code == Exit.PROMOTED
     assert stack.active_colour() != before
     assert stack.status().colours[stack.active_colour()].version == "live-v2"
@@ -139,7 +137,7 @@ class ArmingTarget(LocalTarget):
     """The real local target; arms the release's fault right after a switch to the new colour."""
 
     def __init__(self, live: Live, trigger: Path, colour: str) -> None:
-        super().__init__(REPO_ROOT, live.stack)  # type: ignore[arg-type]
+        super().__init__(live.stack)  # type: ignore[arg-type]
         self.trigger, self.colour = trigger, colour
 
     def switch(self, colour: str) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from rollout.state import RolloutLocked, RolloutRecord, State, StateStore
+from rollout.errors import RolloutLocked
+from rollout.state import RolloutRecord, State, StateStore
 
 
 def _record(**kw: object) -> RolloutRecord:

@@ -14,14 +14,16 @@ import pytest
 from rich.console import Console
 from rollout_k8s_harness import REPO_ROOT, V1, V2, Cluster
 
+from kitcore.release import Release
 from rollout.exitcodes import Exit
-from rollout.flow import Options, Outcome, Rollout
-from rollout.gates import GateConfig, load_gates
-from rollout.kube.checks import PodSpec
-from rollout.loadrun import LoadResult
+from rollout.flow import Options, Rollout
+from rollout.outcome import Outcome
 from rollout.state import StateStore
-from rollout.targets.base import Release
 from rollout.targets.k8s import K8sConfig, K8sTarget
+from rollout.verify.gates import GateConfig, load_gates
+from rollout.verify.loadrun import LoadResult
+from rollout.verify.testinfra import PodSpec
+from rollout.verify.verdict import Verdict
 
 PUBLIC = "https://public.invalid"
 
@@ -34,11 +36,12 @@ class Checks:
         self.ran: list[tuple[str, PodSpec]] = []
 
     def __call__(
-        self, host: str, spec: PodSpec, out: Path, kubectl_dir: str | None
-    ) -> tuple[bool, list[str], Path]:
+        self, checks: Path, host: str, spec: PodSpec, out: Path, path_first: str | None
+    ) -> Verdict:
         self.ran.append((host, spec))
         (out / "testinfra.txt").write_text("stub")
-        return self.ok, [] if self.ok else ["test_runs_as_the_app_uid[master]: uid 0"], out / "j"
+        failures = [] if self.ok else ["test_runs_as_the_app_uid[master]: uid 0"]
+        return Verdict.of("testinfra", failures)
 
 
 class Gates:
@@ -74,17 +77,24 @@ def gates(monkeypatch: pytest.MonkeyPatch) -> Gates:
 def public(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Failures the post-switch smoke check of the public route reports (none by default)."""
     failures: list[str] = []
-    monkeypatch.setattr("rollout.flow.smoke", lambda *a, **k: list(failures))
+    monkeypatch.setattr("rollout.flow.smoke", lambda *a, **k: Verdict.of("smoke", failures))
     return failures
 
 
 @pytest.fixture
-def target(cluster: Cluster, overlay: Path) -> Iterator[K8sTarget]:
+def checks(monkeypatch: pytest.MonkeyPatch) -> Checks:
+    fake = Checks()
+    monkeypatch.setattr("rollout.targets.k8s.run_testinfra", fake)
+    return fake
+
+
+@pytest.fixture
+def target(cluster: Cluster, overlay: Path, checks: Checks) -> Iterator[K8sTarget]:
     cfg = K8sConfig(
-        repo_root=REPO_ROOT, overlay=overlay, kubectl=str(cluster.kubectl), public_url=PUBLIC,
+        overlay=overlay, kubectl=str(cluster.kubectl), public_url=PUBLIC,
         settle_timeout_s=3, switch_timeout_s=0.5, migrate_timeout_s=0.5, poll_s=0.05,
     )  # fmt: skip
-    tgt = K8sTarget(cfg, checks=Checks())
+    tgt = K8sTarget(cfg)
     yield tgt
     tgt.close()
 
@@ -133,8 +143,9 @@ PROMOTION = [
 
 
 def test_promotion_runs_the_documented_command_sequence(
-    tmp_path: Path, cluster: Cluster, target: K8sTarget, gates: Gates, public: list[str]
-) -> None:
+    tmp_path: Path, cluster: Cluster, target: K8sTarget, gates: Gates, public: list[str],
+    checks: Checks,
+) -> None:  # fmt: skip
     cluster.update(db_heads=[])  # an empty database: every revision is pending
     outcome = deploy(tmp_path, target)
     assert outcome.code == Exit.PROMOTED, outcome.reason
@@ -156,7 +167,7 @@ def test_promotion_runs_the_documented_command_sequence(
     assert [g[:2] for g in gates.seen] == [("pre_switch", gates.seen[0][1]),
                                            ("post_switch", PUBLIC)]  # fmt: skip
     assert gates.seen[0][2] == {"status": "ok", "version": "v2", "color": "green"}
-    host, spec = target.checks.ran[0]  # type: ignore[attr-defined]
+    host, spec = checks.ran[0]
     assert host == "kubectl://app-green-5d8f7c-0?namespace=flask-kit&container=app"
     assert spec == PodSpec(colour="green", version="v2", uid=10001, port=8000)
     assert target.preview.proc is None  # the port-forward was stopped by pid
@@ -232,9 +243,10 @@ def test_image_from_another_commit_is_refused(
 
 
 def test_failed_testinfra_stops_before_the_gate(
-    tmp_path: Path, cluster: Cluster, target: K8sTarget, gates: Gates, public: list[str]
-) -> None:
-    target.checks.ok = False  # type: ignore[attr-defined]
+    tmp_path: Path, cluster: Cluster, target: K8sTarget, gates: Gates, public: list[str],
+    checks: Checks,
+) -> None:  # fmt: skip
+    checks.ok = False
     outcome = deploy(tmp_path, target)
     assert outcome.code == Exit.VERIFY_FAILED
     assert "uid 0" in outcome.reason
@@ -316,7 +328,7 @@ def test_cli_deploy_promotes_and_writes_the_report(
 ) -> None:  # fmt: skip
     from rollout.cli import main
 
-    monkeypatch.setattr("rollout.targets.k8s.run_pod_checks", Checks())
+    monkeypatch.setattr("rollout.targets.k8s.run_testinfra", Checks())
     monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path / "state"))
     code = main([
         "deploy", "--target", "k8s", "--overlay", str(overlay), "--image", V2, "--version", "v2",

@@ -15,8 +15,9 @@ from rollout_k8s_harness import REPO_ROOT, V1, V2, Cluster
 
 from rollout.cli import main
 from rollout.kube import Kubectl
-from rollout.kube.migrate import job_name, release_id, render_job
-from rollout.targets.k8s_ops import image_version
+from rollout.kube.images import image_tag, release_id
+from rollout.kube.migrate import job_name, render_job
+from rollout.state import RolloutRecord, State, StateStore
 from tests.support.kubectl import KUBECTL
 
 DIGEST = "sha256:" + "0123456789ab" + "cd" * 26
@@ -52,7 +53,7 @@ def test_release_names(image: str, rid: str | None, tag: str | None) -> None:
     if rid:
         assert release_id(image) == rid
     assert job_name(image) == f"app-migrate-{release_id(image)}"
-    assert image_version(image) == tag
+    assert image_tag(image) == tag
 
 
 def test_migration_job_renders_valid_for_the_release(overlay: Path, tmp_path: Path) -> None:
@@ -141,29 +142,45 @@ def test_status_reads_services_and_deployments(
     assert not any(c[0] in ("patch", "scale", "set") for c in cluster.calls())
 
 
-def test_rollback_scales_up_and_switches_in_one_step(
+def promoted(version: str, image: str, colour: str) -> RolloutRecord:
+    return RolloutRecord(
+        f"id-{version}", version, "blue", colour, 1.0, 0, outcome="promoted", image=image
+    )
+
+
+def test_rollback_without_a_previous_promotion_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: Cluster,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    assert cli(tmp_path, monkeypatch, "rollback", "--target", "k8s") == 4
+    assert "no previous promoted release" in capsys.readouterr().err
+    assert cluster.state()["services"] == {"app-active": "blue", "app-preview": "green"}
+
+
+def test_rollback_restores_the_previous_promoted_image_then_switches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: Cluster
 ) -> None:
+    """green serves v2; blue was left with a release that failed its gate (v3), at 0."""
+    v3 = "registry.example/flask-kit:v3"
     cluster.update(
         services={"app-active": "green", "app-preview": "blue"},
         endpoints={"app-active": "green", "app-preview": "blue"},
         deployments={
-            "app-blue": {"image": V1, "replicas": 0},
+            "app-blue": {"image": v3, "replicas": 0},
             "app-green": {"image": V2, "replicas": 3},
             "app-worker": {"image": V2, "replicas": 1},
         },
+        versions={V1: "v1", V2: "v2", v3: "v3"},
     )
-    assert cli(tmp_path, monkeypatch, "rollback", "--target", "k8s", "--context", "kind-e2e") == 0
+    store = StateStore(tmp_path / "state" / "rollout.json")
+    store.save(State(history=[promoted("v1", V1, "blue"), promoted("v2", V2, "green")]))
+    args = ("rollback", "--target", "k8s", "--context", "kind-e2e")
+    assert cli(tmp_path, monkeypatch, *args) == 0
     state = cluster.state()
     assert state["services"] == {"app-active": "blue", "app-preview": "green"}
-    assert state["deployments"]["app-blue"]["replicas"] == 3
-    mutations = [c[4:7] for c in cluster.calls() if c[4] in ("scale", "rollout", "patch")]
-    assert mutations == [
-        ["scale", "deployment/app-blue", "--replicas=3"],
-        ["rollout", "status", "deployment/app-blue"],
-        ["patch", "service", "app-active"],
-        ["patch", "service", "app-preview"],
-    ]
+    assert state["deployments"]["app-blue"] == {"image": V1, "replicas": 3}  # never v3
+    verbs = [c[4] for c in cluster.calls()]
+    assert verbs.index("port-forward") < verbs.index("patch")  # smoke-checked first
     assert all(
         c[:4] == ["--context", "kind-e2e", "--namespace", "flask-kit"] for c in cluster.calls()
     )

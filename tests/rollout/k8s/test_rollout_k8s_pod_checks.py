@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from rollout_k8s_harness import REPO_ROOT, Cluster
 
-from rollout.kube.checks import PodSpec, run_pod_checks
+from rollout.verify.testinfra import POD_CHECKS, PodSpec, run_testinfra
 
 PORT = 26010
 POD = "app-green-5d8f7c-0"
@@ -87,10 +87,9 @@ def pod(tmp_path: Path, cluster: Cluster) -> Iterator[int]:
 
 def run(tmp_path: Path, cluster: Cluster, spec: PodSpec) -> tuple[bool, list[str]]:
     host = f"kubectl://{POD}?namespace=flask-kit&container=app"
-    passed, failures, junit = run_pod_checks(
-        host, spec, tmp_path / "out", str(cluster.kubectl.parent)
-    )
-    assert junit.exists()
+    verdict = run_testinfra(POD_CHECKS, host, spec, tmp_path / "out", str(cluster.kubectl.parent))
+    assert (tmp_path / "out" / "testinfra-junit.xml").exists()
+    passed, failures = verdict.passed, verdict.reasons
     # testinfra names each case after its host: test_x[kubectl://POD] or test_y[kubectl://POD-a-b]
     names = [f.partition(": ")[0].replace(f"kubectl://{POD}", "") for f in failures]
     return passed, [n.replace("[]", "").replace("[-", "[") for n in names]

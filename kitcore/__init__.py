@@ -1,0 +1,1 @@
+"""What the local stack and the rollout tool share: colours, releases, the probe, migrations."""

@@ -1,0 +1,95 @@
+"""After a failure or an interruption: leave public traffic on a verified colour.
+
+Recovery reads where traffic really is (the routing layer, not memory), switches back unless
+the new colour passed its post-switch verification, then stops the unverified colour.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+from collections.abc import Iterator
+
+from rich.console import Console
+
+from rollout.exitcodes import Exit
+from rollout.outcome import Outcome
+from rollout.report.windows import Event
+from rollout.state import RolloutRecord, State
+from rollout.targets.base import Target
+
+
+class Recovery:
+    """Puts traffic back on the old colour for one rollout (its record says how far it got)."""
+
+    def __init__(
+        self, target: Target, record: RolloutRecord, outcome: Outcome, console: Console
+    ) -> None:
+        self.target, self.record, self.outcome, self.console = target, record, outcome, console
+
+    def run(self, state: State, keep_failed: bool) -> None:
+        """Switch back if needed, then stop the colour that failed (unless keep_failed)."""
+        rec, old, new = self.record, self.record.from_colour, self.record.to_colour
+        with _ignore_sigint():
+            self.console.print(f"[bold red]✗ {self.outcome.reason}[/]")
+            serving = self._serving()
+            if serving == new and not rec.verified and not self._switch_back():
+                return
+            state.active = new if rec.verified else old
+            self.outcome.active_after = state.active
+            if state.active == old and not keep_failed:
+                with contextlib.suppress(Exception):
+                    self.target.stop(new)  # nothing routes to it; free the machine
+                    state.versions[new] = None
+                    self._ok(f"stopped {new} (use --keep-failed to keep it for debugging)")
+
+    def _serving(self) -> str:
+        """Return where public traffic is: the target's answer once a switch was attempted."""
+        rec = self.record
+        if not rec.switched:
+            return rec.from_colour
+        try:
+            return self.target.active_colour()
+        except Exception as exc:
+            self.console.print(f"  [red]active colour unknown ({exc}); assuming {rec.to_colour}")
+            return rec.to_colour
+
+    def _switch_back(self) -> bool:
+        """Send traffic back to the old colour; on failure say so in the outcome."""
+        old = self.record.from_colour
+        self.console.print(f"[bold cyan]»[/] Switching traffic back to {old}")
+        try:
+            self.target.switch(old)
+        except Exception as exc:
+            self.outcome.code = Exit.ROLLBACK_FAILED
+            self.outcome.reason += f"; switching back failed: {exc}"
+            self.outcome.active_after = None
+            return False
+        self.outcome.events.append(Event("switched back", time.time()))
+        self._ok(f"public traffic back on {old}")
+        return True
+
+    def _ok(self, text: str) -> None:
+        self.console.print(f"  [green]✓[/] {text}")
+
+
+@contextlib.contextmanager
+def _ignore_sigint() -> Iterator[None]:
+    """Let recovery finish even if Ctrl-C is pressed again."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def close_stale(state: State) -> None:
+    """Move a rollout left 'running' by a dead process into the history as interrupted."""
+    if state.current is not None:
+        rec = state.current
+        rec.outcome = "interrupted"
+        rec.reason = rec.reason or f"the rollout process died during {rec.phase}"
+        rec.finished = rec.finished or time.time()
+        state.history.append(rec)
+        state.current = None

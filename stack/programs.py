@@ -1,0 +1,67 @@
+"""The supervised programs of a stack, and the loopback ports each one needs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from kitcore.colours import COLOURS
+from stack import services
+from stack.config import HOST, StackConfig
+from stack.credentials import Credentials
+from stack.errors import StackError
+from stack.nginx import Nginx
+from stack.ports import describe_holder, port_free
+from stack.supervisor import Program
+
+
+def build_programs(
+    cfg: StackConfig, creds: Credentials, nginx: Nginx, worker_release: Path | None
+) -> list[Program]:
+    """Return every program; the worker only when worker_release has an app.worker module."""
+    launch = [sys.executable, "-m", "stack.launch", str(cfg.state_dir)]
+    programs = [
+        services.postgres_program(cfg),
+        services.redis_program(cfg, creds),
+        services.s3_program(cfg, creds),
+    ]
+    # stopwaitsecs above gunicorn's graceful timeout (30 s): SIGTERM drains, then SIGKILL.
+    programs += [
+        Program(f"app-{c}", [*launch, "colour", c], cfg.repo_root, priority=50, stopwaitsecs=40)
+        for c in COLOURS
+    ]
+    if worker_release and has_module(worker_release, "app", "worker"):
+        programs.append(
+            Program("worker", [*launch, "worker"], cfg.repo_root, priority=60, stopwaitsecs=40)
+        )
+    # QUIT is Nginx's graceful shutdown: in-flight requests finish.
+    nginx_cmd = nginx.command("-g", "daemon off;")
+    programs.append(
+        Program("nginx", nginx_cmd, nginx.prefix, priority=90, stopsignal="QUIT", stopwaitsecs=30)
+    )
+    return programs
+
+
+def ports_of(cfg: StackConfig, name: str) -> list[tuple[int, str]]:
+    """Return the ports program name listens on, each with a name for messages."""
+    return [
+        (port, what)
+        for what, port in cfg.ports().items()
+        if what == name or what.startswith(f"{name} ")
+    ]
+
+
+def check_ports_free(cfg: StackConfig, names: list[str]) -> None:
+    """Fail with one clear line naming the first taken port of the named programs."""
+    for name in names:
+        for port, what in ports_of(cfg, name):
+            if not port_free(port, HOST):
+                raise StackError(
+                    f"port {port} ({what}) on {HOST} is already taken: {describe_holder(port)}"
+                )
+
+
+def has_module(root: Path, *parts: str) -> bool:
+    """Tell whether root holds module a.b as a file or a package."""
+    base = root.joinpath(*parts)
+    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()

@@ -1,0 +1,295 @@
+"""LocalStack: the whole kit as supervised processes on 127.0.0.1 (stack/README.md)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from kitcore import probe
+from kitcore.colours import COLOURS, check_colour, other
+from kitcore.migrations import database_heads, pending_revisions
+from kitcore.paths import KIT_ROOT
+from kitcore.release import Release, checkout_version, materialise
+from stack import services
+from stack.appenv import app_environment, write_app_env
+from stack.assigned import read_release, write_release
+from stack.certs import ensure_certificates
+from stack.config import HOST, StackConfig, prepare_state_dir
+from stack.credentials import Credentials
+from stack.errors import StackError
+from stack.nginx import Nginx
+from stack.proc import run
+from stack.programs import build_programs, check_ports_free
+from stack.routing import Routing
+from stack.status import ColourStatus, ProcessStatus, StackStatus
+from stack.supervisor import RUNNING, Program, Supervisor, alive
+from stack.sysdeps import ensure_system_packages, venv_bin
+
+SERVICES = ("postgres", "redis", "s3")
+HEALTH_TIMEOUT = 60.0
+
+
+class LocalStack:
+    """Start, inspect, switch and stop the local stack of one StackConfig."""
+
+    def __init__(self, config: StackConfig, echo: Callable[[str], None] | None = None) -> None:
+        self.config = config
+        self.state = config.state_dir
+        self.supervisor = Supervisor(self.state, config.repo_root)
+        self.nginx = Nginx(prefix=self.state / "nginx", conf=self.state / "nginx/conf/nginx.conf")
+        self.routing = Routing(config, self.nginx, KIT_ROOT / "nginx" / "templates")
+        self._echo = echo or (lambda _message: None)
+
+    # -- addresses ---------------------------------------------------------------------------
+    @property
+    def public_url(self) -> str:
+        """Return the public HTTPS URL (routes to the active colour)."""
+        return f"https://{HOST}:{self.config.https_port}"
+
+    @property
+    def preview_url(self) -> str:
+        """Return the preview HTTPS URL (routes to the idle colour)."""
+        return f"https://{HOST}:{self.config.preview_port}"
+
+    @property
+    def ca_cert_path(self) -> Path:
+        """Return the local CA certificate clients must trust."""
+        return self.state / "tls" / "ca.pem"
+
+    @property
+    def nginx_conf_paths(self) -> list[Path]:
+        """Return the rendered Nginx config files."""
+        return sorted((self.state / "nginx" / "conf").rglob("*.conf"))
+
+    def colour_port(self, colour: str) -> int:
+        """Return the loopback port of colour's gunicorn."""
+        return self.config.colour_port(colour)
+
+    def colour_url(self, colour: str) -> str:
+        """Return colour's direct URL (bypassing Nginx)."""
+        return f"http://{HOST}:{self.colour_port(colour)}"
+
+    @property
+    def credentials(self) -> Credentials:
+        """Return the stack's generated credentials (created on first use)."""
+        return Credentials.load_or_create(self.state / "credentials.json")
+
+    def app_env(self) -> dict[str, str]:
+        """Return the environment app processes get (services, secrets, gunicorn sizing)."""
+        return app_environment(self.config, self.credentials)
+
+    # -- up / down -----------------------------------------------------------------------------
+    def up(self) -> None:
+        """Start everything that is not running yet; safe to repeat."""
+        ensure_system_packages()
+        prepare_state_dir(self.state)
+        if self.state != self.config.repo_root / ".state":
+            self._echo(f"state dir: {self.state} (the checkout's .state is not reachable)")
+        creds = self.credentials
+        ensure_certificates(self.state / "tls")
+        write_app_env(self.config, creds)
+        blue = read_release(self.state, "blue") or self._initial_release()
+        active = self.routing.current()
+        self.routing.render(self._releases(), self.state / "tls")
+        programs = self._programs()
+        self._check_ports([p.name for p in programs])
+        services.init_postgres(self.config, creds)
+        self.supervisor.render(programs)
+        self.supervisor.ensure_running()
+        for name in SERVICES:
+            if not self._running(name):
+                self._echo(f"starting {name}")
+            self.supervisor.start(name)
+        services.create_app_database(self.config, creds)
+        services.wait_redis(self.config, creds)
+        services.create_bucket(self.config, creds)
+        active_release = read_release(self.state, active) or blue
+        self._migrate_if_pending(active_release)
+        if not self._running(f"app-{active}"):
+            self._echo(f"starting app-{active} ({active_release.version})")
+            self._start_colour(active, active_release)
+        if any(p.name == "worker" for p in programs):
+            self.supervisor.start("worker")
+        else:
+            self._echo("no app.worker module in the release: worker not started")
+        self._start_nginx()
+        self._echo(f"up: {self.public_url} (active {active}), preview {self.preview_url}")
+
+    def down(self) -> None:
+        """Stop every program (Nginx first, then the app, then services) and supervisord."""
+        infos = self.supervisor.all_info()
+        if not infos:
+            self._echo("local stack is not running")
+            return
+        pids = [i["pid"] for i in infos if i["pid"]]
+        names = {i["name"] for i in infos}
+        for group in (["nginx"], ["app-blue", "app-green", "worker"], list(SERVICES)):
+            present = [n for n in group if n in names]
+            if present:
+                self._echo(f"stopping {', '.join(present)}")
+                self.supervisor.stop(present, timeout=60)
+        self.supervisor.shutdown()
+        left = [pid for pid in pids if alive(pid)]
+        if left:
+            raise StackError(f"processes still running after down: {left}")
+        self._echo("down: nothing left running")
+
+    # -- colours -------------------------------------------------------------------------------
+    def start_colour(self, colour: str, release: Release) -> None:
+        """(Re)start colour's gunicorn on the release; return once it answers as that release."""
+        check_colour(colour)
+        if not (release.source_dir / "app" / "wsgi.py").exists():
+            raise StackError(f"{release.source_dir} is not a release (no app/wsgi.py)")
+        if not self.supervisor.is_running():
+            raise StackError("the local stack is not up (run `make up`)")
+        if self._running(f"app-{colour}") and self._receives_traffic(colour):
+            raise StackError(f"{colour} is the active colour: start the idle one instead")
+        self._start_colour(colour, Release(release.version, release.source_dir.resolve()))
+
+    def stop_colour(self, colour: str, timeout: float = 30) -> None:
+        """Stop colour gracefully (SIGTERM drains in-flight requests) and wait for it to exit."""
+        check_colour(colour)
+        if self._running(f"app-{colour}") and self._receives_traffic(colour):
+            # gunicorn closes its socket on SIGTERM: queued public requests would be reset.
+            raise StackError(f"{colour} is the active colour: route away from it first")
+        self.supervisor.stop([f"app-{colour}"], timeout=timeout)
+
+    def route(self, active: str) -> None:
+        """Point public traffic at active and preview at the other colour, and confirm it."""
+        check_colour(active)
+        if not self._running("nginx"):
+            raise StackError("nginx is not running (run `make up`)")
+        self._check_health(active, read_release(self.state, active))
+        self.routing.switch(active, self._releases(), self._answering_colour)
+        self._echo(f"routed: public -> {active}, preview -> {other(active)}")
+
+    def active_colour(self) -> str:
+        """Return the colour public traffic goes to."""
+        return self.routing.active()
+
+    def release_of(self, colour: str) -> Release | None:
+        """Return the release colour was last started with."""
+        return read_release(self.state, colour)
+
+    def migrate(self, release_dir: Path) -> None:
+        """Run `flask db upgrade` from release_dir against the stack's database."""
+        env = self.app_env() | {
+            "FLASK_APP": "app.wsgi",
+            "PYTHONPATH": str(release_dir),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        }
+        run([str(venv_bin("flask")), "db", "upgrade"], env=env, cwd=release_dir, timeout=300)
+
+    def status(self) -> StackStatus:
+        """Report programs, the active colour and each colour's release."""
+        infos = self.supervisor.all_info()
+        procs = [ProcessStatus(i["name"], i["pid"] or None, i["statename"]) for i in infos]
+        states = {p.name: p.state for p in procs}
+        try:
+            active: str | None = self.active_colour()
+        except StackError:
+            active = None
+        colours = {}
+        for colour, release in self._releases().items():
+            routes = "" if active is None else ("public" if colour == active else "preview")
+            colours[colour] = ColourStatus(
+                colour,
+                self.colour_port(colour),
+                states.get(f"app-{colour}", "STOPPED"),
+                release.version if release else None,
+                str(release.source_dir) if release else None,
+                routes,
+            )
+        urls = {"public": self.public_url, "preview": self.preview_url} if procs else {}
+        return StackStatus(procs, active, colours, urls)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _initial_release(self) -> Release:
+        """Make blue's first release from the working tree."""
+        version = checkout_version(self.config.repo_root)
+        self._echo(f"making release {version} from the working tree")
+        path = materialise(self.config.repo_root, self.state / "releases", version)
+        release = Release(version, path)
+        write_release(self.state, "blue", release)
+        return release
+
+    def _releases(self) -> dict[str, Release | None]:
+        """Return the release each colour was last started with."""
+        return {colour: read_release(self.state, colour) for colour in COLOURS}
+
+    def _programs(self) -> list[Program]:
+        """Return the programs for the current state (worker from the active release)."""
+        release = read_release(self.state, self.routing.current())
+        worker_release = release.source_dir if release else None
+        return build_programs(self.config, self.credentials, self.nginx, worker_release)
+
+    def _check_ports(self, names: list[str]) -> None:
+        """Fail with one clear line when a port of a program that is not running is taken."""
+        check_ports_free(self.config, [n for n in names if not self._running(n)])
+
+    def _running(self, name: str) -> bool:
+        """Tell whether supervisor runs program name."""
+        return any(
+            i["name"] == name and i["statename"] == RUNNING for i in self.supervisor.all_info()
+        )
+
+    def _receives_traffic(self, colour: str) -> bool:
+        """Tell whether public traffic can reach colour (Nginx up and routing to it)."""
+        return self._running("nginx") and self.routing.current() == colour
+
+    def _start_colour(self, colour: str, release: Release) -> None:
+        """Record colour's release, (re)start its program and wait until it answers."""
+        name = f"app-{colour}"
+        if self._running(name):
+            self.supervisor.stop([name], timeout=60)
+        self._check_ports([name])
+        write_release(self.state, colour, release)
+        self.supervisor.start(name)
+        self._check_health(colour, release, wait=HEALTH_TIMEOUT)
+
+    def _check_health(self, colour: str, release: Release | None, wait: float = 0) -> None:
+        """Require colour to answer as its release (waiting up to wait seconds)."""
+        expected = probe.Identity(release.version if release else None, colour)
+        tail = functools.partial(self.supervisor.tail, f"app-{colour}")  # read only on failure
+        try:
+            probe.wait_for(self.colour_url(colour), expected, wait, explain=tail)
+        except probe.ProbeError as exc:
+            raise StackError(f"{colour} not healthy: {exc}") from exc
+
+    def _answering_colour(self) -> str:
+        """Ask through Nginx which colour answers the public URL."""
+        try:
+            seen = probe.identity(self.public_url, self.ca_cert_path)
+        except probe.ProbeError as exc:
+            raise StackError(f"no answer through nginx: {exc}") from exc
+        return seen.colour or "no colour"
+
+    def _migrate_if_pending(self, release: Release) -> None:
+        """Apply the release's revisions the database lacks (the database is the ledger)."""
+        revisions = release.source_dir / "app" / "migrations"
+        if revisions.is_dir() and pending_revisions(revisions, self._database_heads()):
+            self._echo(f"migrating the database for {release.version}")
+            self.migrate(release.source_dir)
+
+    def _database_heads(self) -> tuple[str, ...]:
+        """Return the heads the database records."""
+        try:
+            return database_heads(self.app_env()["DATABASE_URL"])
+        except Exception as exc:  # SQLAlchemy's errors: the stack speaks StackError
+            raise StackError(f"cannot read the database's migration heads: {exc}") from exc
+
+    def _start_nginx(self) -> None:
+        """Start Nginx, or reload it gracefully when it already runs; check it answers."""
+        self.nginx.test()
+        if self._running("nginx"):
+            self.nginx.reload(self.state / "nginx" / "run" / "nginx.pid")
+        else:
+            self.supervisor.start("nginx")
+        wanted = probe.Identity(None, self.routing.current())
+        try:
+            probe.wait_for(self.public_url, wanted, 15, self.ca_cert_path)
+        except probe.ProbeError as exc:
+            raise StackError(f"nginx does not route to the active colour: {exc}") from exc

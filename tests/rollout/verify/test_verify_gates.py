@@ -1,0 +1,79 @@
+"""Gate thresholds from TOML with overrides, and the verdict on measures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rollout.verify.gates import (
+    DEFAULT_GATES_FILE,
+    GATE_NAMES,
+    GateConfig,
+    GateConfigError,
+    Measures,
+    evaluate,
+    load_gates,
+    resolve_gates,
+)
+
+
+def test_shipped_gates_file_has_every_gate() -> None:
+    gates = load_gates(DEFAULT_GATES_FILE)
+    assert set(GATE_NAMES) <= set(gates)
+    assert all(g.max_fail_ratio == 0.0 for g in gates.values())
+
+
+def test_overrides_are_typed(tmp_path: Path) -> None:
+    gates = resolve_gates(DEFAULT_GATES_FILE, ["pre_switch.max_p95_ms=123", "pre_switch.users=3"])
+    assert gates["pre_switch"].max_p95_ms == 123.0
+    assert gates["pre_switch"].users == 3
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("pre_switch.nope=1", "unknown gate setting"),
+        ("nogate.users=1", "unknown gate"),
+        ("pre_switch.users=many", "is not a int"),
+        ("pre_switch.users=-1", "must not be negative"),
+        ("pre_switch", "GATE.SETTING=VALUE"),
+    ],
+)
+def test_bad_overrides_are_refused(override: str, message: str) -> None:
+    with pytest.raises(GateConfigError, match=message):
+        resolve_gates(DEFAULT_GATES_FILE, [override])
+
+
+def test_bad_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "g.toml").write_text("[other]\nx = 1\n")
+    with pytest.raises(GateConfigError, match=r"no \[gate\.NAME\]"):
+        load_gates(tmp_path / "g.toml")
+    with pytest.raises(GateConfigError, match="cannot read"):
+        load_gates(tmp_path / "missing.toml")
+
+
+def test_json_round_trip() -> None:
+    cfg = GateConfig(name="x", users=4, max_p99_ms=9.5)
+    assert GateConfig.from_json(cfg.to_json()) == cfg
+
+
+CFG = GateConfig(name="g", min_requests=100, max_fail_ratio=0.01, max_p95_ms=200, max_p99_ms=400)
+
+
+@pytest.mark.parametrize(
+    ("measures", "reasons"),
+    [
+        (Measures(1000, 0, 5, 100, 300), []),
+        (Measures(1000, 10, 5, 100, 300), []),  # exactly at the ratio
+        (Measures(1000, 11, 5, 100, 300), ["failure ratio 0.0110 (11/1000) above 0.01"]),
+        (Measures(99, 0, 5, 100, 300), ["only 99 requests (minimum 100)"]),
+        (Measures(1000, 0, 5, 201, 300), ["p95 201 ms above 200 ms"]),
+        (Measures(1000, 0, 5, 100, 401), ["p99 401 ms above 400 ms"]),
+        (Measures(0, 0, 0, 0, 0), ["only 0 requests (minimum 100)"]),
+    ],
+)
+def test_verdict(measures: Measures, reasons: list[str]) -> None:
+    verdict = evaluate(CFG, measures)
+    assert verdict.reasons == reasons
+    assert verdict.passed is (not reasons)
