@@ -22,10 +22,9 @@ from kitcore.colours import other
 from kitcore.release import Release
 from rollout.errors import RolloutFailed, TargetError
 from rollout.exitcodes import Exit
-from rollout.outcome import Outcome
+from rollout.outcome import Event, Outcome
 from rollout.recovery import Recovery, close_stale
 from rollout.report.summary import write_report
-from rollout.report.windows import Event
 from rollout.state import RolloutRecord, State, StateStore
 from rollout.targets.base import Target
 from rollout.verify.expand_only import check_scripts, judge

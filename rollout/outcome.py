@@ -6,11 +6,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rollout.exitcodes import Exit
-from rollout.report.windows import Event
 from rollout.state import RolloutRecord
 from rollout.verify.expand_only import Finding
 from rollout.verify.loadrun import LoadResult
 from rollout.verify.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Event:
+    """A moment of the rollout worth marking on the chart (deploy, gate, switch, stop...)."""
+
+    name: str
+    t: float
 
 
 @dataclass

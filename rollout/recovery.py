@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from rich.console import Console
 
 from rollout.exitcodes import Exit
-from rollout.outcome import Outcome
-from rollout.report.windows import Event
+from rollout.outcome import Event, Outcome
 from rollout.state import RolloutRecord, State
 from rollout.targets.base import Target
 

@@ -11,7 +11,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display here, and never one in CI
 import matplotlib.pyplot as plt
 
-from rollout.report.windows import Event, Row, hist, percentile
+from rollout.outcome import Event
+from rollout.report.windows import Row, hist, percentile
 
 
 def chart(path: Path, series: Sequence[tuple[str, Sequence[Row]]], events: Sequence[Event]) -> Path:

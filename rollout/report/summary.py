@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rollout.outcome import Outcome
+from rollout.outcome import Event, Outcome
 from rollout.report.chart import chart
-from rollout.report.windows import Event, phase_windows
+from rollout.report.windows import phase_windows
 from rollout.verify.loadrun import LoadResult
 
 

@@ -1,4 +1,4 @@
-"""Time windows of a locust timeline: events worth marking, percentiles, before/during/after."""
+"""Time windows of a locust timeline: percentiles before, during and after the switch."""
 
 from __future__ import annotations
 
@@ -10,14 +10,6 @@ from pathlib import Path
 from typing import Any
 
 Row = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Event:
-    """A moment of the rollout worth marking on the chart (deploy, gate, switch, stop...)."""
-
-    name: str
-    t: float
 
 
 def report_dir(base: Path, version: str, now: float | None = None) -> Path:

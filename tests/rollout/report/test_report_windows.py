@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from rollout.outcome import Event
 from rollout.report.chart import _label_levels, chart
-from rollout.report.windows import Event, percentile, report_dir, window
+from rollout.report.windows import percentile, report_dir, window
 
 
 def test_percentile_of_histogram() -> None:
