@@ -1,4 +1,4 @@
-"""rollout/checks/test_pod.py for real: testinfra's kubectl:// backend, through the kubectl
+"""hostchecks/test_pod.py for real: testinfra's kubectl:// backend, through the kubectl
 stand-in, into a "pod" made here: the app's gunicorn without capabilities in its own PID
 and mount namespaces (unshare), which `kubectl exec` enters with nsenter. The pod runs on a
 writable root filesystem, so exactly that check must fail; everything else must pass."""
