@@ -79,6 +79,8 @@ def test_database_outage_gives_quick_503s_and_recovers(own_postgres: PostgresSer
     assert took < QUICK
     assert body["failing"] == ["database"]
     assert "database" in str(body["message"])
+    assert "127.0.0.1" not in str(body)
+    assert "refused" not in str(body)
     assert client.get("/healthz").status_code == 200  # liveness ignores dependencies
 
     own_postgres.start()
@@ -95,23 +97,28 @@ def test_database_outage_gives_quick_503s_and_recovers(own_postgres: PostgresSer
         db.engine.dispose()
 
 
-def test_redis_outage_is_named_by_readyz_and_recovers(
+def test_redis_outage_degrades_readyz_and_recovers(
     pg_migrated: str, own_redis: RedisServer
 ) -> None:
     app = create_app(make_settings(pg_migrated, own_redis.url))
     client = app.test_client()
-    assert client.get("/readyz").status_code == 200
+    assert client.get("/readyz").get_json()["status"] == "ok"
 
     own_redis.stop()
     status, body, took = timed_get(client, "/readyz")
-    assert status == 503
+    assert status == 200  # Redis is optional: the pod stays in the Service
     assert took < QUICK
-    assert body["failing"] == ["redis"]
+    assert body["status"] == "degraded"
+    assert body["degraded"] == ["redis"]
+    assert body["checks"]["redis"]["status"] == "degraded"  # type: ignore[index]
     assert body["checks"]["database"]["status"] == "ok"  # type: ignore[index]
-    assert client.get("/api/v1/items").status_code == 200  # the API does not need Redis yet
+    assert client.get("/api/v1/items").status_code == 200  # the API does not need Redis
 
     own_redis.start()
-    assert wait_until_ok(client, "/readyz") < 10
+    started = time.monotonic()
+    while client.get("/readyz").get_json()["status"] != "ok":
+        assert time.monotonic() - started < 10, "redis was not seen again within 10 s"
+        time.sleep(0.1)
     with app.app_context():
         db.engine.dispose()
 

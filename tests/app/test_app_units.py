@@ -12,9 +12,9 @@ from app.errors import _first_message, _reason_code
 from app.extensions import db
 from app.models import Item, User
 from app.models.types import UTCDateTime
+from app.redis_client import RedisClient
 from app.services import items as item_service
 from app.services.errors import ConflictError
-from app.services.redis_client import RedisClient
 from app.services.users import ensure_admin
 
 

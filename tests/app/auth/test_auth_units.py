@@ -10,11 +10,11 @@ from flask import Flask
 from web_helpers import PASSWORD, get_tokens, make_user
 
 from app import create_app
-from app.auth import service
 from app.extensions import db, limiter
 from app.models import User
 from app.security.limits import account_key, storage_healthy
 from app.security.passwords import verify_password
+from app.services import users as service
 from app.services.errors import ConflictError
 from app.settings import AuthSettings
 

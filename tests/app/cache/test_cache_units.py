@@ -13,7 +13,8 @@ from flask import Flask
 
 from app import create_app
 from app.cache import singleflight, store
-from app.extensions import cache, redis_client
+from app.extensions import cache
+from app.redis_client import redis_client
 
 
 class Broken:
