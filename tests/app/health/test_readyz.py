@@ -1,4 +1,4 @@
-"""app/health on SQLite (PostgreSQL/Redis cases live elsewhere)."""
+"""app/health: /healthz, and /readyz with required and optional checks."""
 
 from __future__ import annotations
 
@@ -76,3 +76,12 @@ def test_a_hung_check_is_cut_at_the_budget(app: Flask, client: FlaskClient) -> N
     assert time.monotonic() - started < BUDGET_SECONDS + 1
     assert response.status_code == 200
     assert response.get_json()["checks"]["slow"]["status"] == "degraded"
+
+
+def test_readyz_checks_database_and_redis(pg_client: FlaskClient) -> None:
+    body = pg_client.get("/readyz").get_json()
+    assert body["status"] == "ok"
+    assert {name: check["status"] for name, check in body["checks"].items()} == {
+        "database": "ok",
+        "redis": "ok",
+    }

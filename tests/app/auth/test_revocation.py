@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from app_helpers import make_settings
-from app_servers import RedisServer
 from flask import Flask
 from web_helpers import bearer, get_tokens, make_user
 
 from app import create_app
 from app.extensions import db
 from app.models import RevokedToken
+from tests.support.redis_server import RedisServer
 
 ME = "/api/v1/auth/me"
 
