@@ -6,13 +6,14 @@ from flask import Flask
 
 from app import models  # noqa: F401  (registers every table before migrations look)
 from app.api import register_api
+from app.api.blueprint import api
 from app.auth import init_auth
 from app.cache import init_cache
 from app.cli import register_commands
 from app.database import engine_options
 from app.errors import register_error_handlers
-from app.extensions import api, cache, db, migrate, redis_client
-from app.health import bp as health_bp
+from app.extensions import cache, db, migrate
+from app.health import init_health
 from app.i18n import init_i18n
 from app.jobs import init_jobs
 from app.observability.context import install_log_context
@@ -20,9 +21,10 @@ from app.observability.logging import configure_logging
 from app.observability.metrics import init_metrics
 from app.observability.requests import init_request_context
 from app.observability.tracing import init_tracing
+from app.public import auth_bp
 from app.public import bp as public_bp
+from app.redis_client import redis_client
 from app.security import init_security
-from app.services.health import init_health
 from app.settings import Settings, load_settings
 from app.storage import init_storage
 
@@ -44,13 +46,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     cache.init_app(app)
     redis_client.init_app(app, settings)
     api.init_app(app)
-    init_health(app)
     init_security(app, settings)
     init_i18n(app)
     init_auth(app, settings)
 
+    app.register_blueprint(auth_bp)
     app.register_blueprint(public_bp)
-    app.register_blueprint(health_bp)
+    init_health(app)
     init_storage(app, settings)
     register_api(app)
     init_cache(app)  # wraps registered views: after the blueprints

@@ -1,4 +1,7 @@
-"""Extensions, created unbound here and bound to an app in create_app."""
+"""Third-party Flask extensions, created unbound here and bound to an app in create_app.
+
+A leaf module: it imports nothing from `app`, so any module may import it.
+"""
 
 from __future__ import annotations
 
@@ -15,19 +18,25 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
-
-from app.api.blueprint import Api
-from app.models.base import Base
-from app.services.redis_client import RedisClient
+from sqlalchemy import MetaData
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+# Stable constraint names make migrations portable between SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+# app/models/base.py declares its Base on this metadata, so create_all and Alembic see it.
+db = SQLAlchemy(
+    metadata=MetaData(naming_convention=NAMING_CONVENTION),
+    session_options={"expire_on_commit": False},
+)
 migrate = Migrate(directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
-api = Api()
 cache = Cache()
-redis_client = RedisClient()
-# Auth and security (app/auth, app/security): configured in their init functions.
 login_manager = LoginManager()
 jwt = JWTManager()
 csrf = CSRFProtect()

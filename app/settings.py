@@ -42,7 +42,7 @@ class DatabaseSettings(BaseSettings):
 
 
 class RedisSettings(BaseSettings):
-    """REDIS_*: the Redis server used by the cache (and later jobs)."""
+    """REDIS_*: the Redis server of the cache, jobs and rate limits (all degrade without it)."""
 
     model_config = SettingsConfigDict(env_prefix="REDIS_", extra="ignore")
 

@@ -1,4 +1,4 @@
-"""flask-smorest classes adapted to the kit: safe JSON parsing, our error shape."""
+"""flask-smorest adapted to the kit (safe JSON parsing, our error shape), and the one Api."""
 
 from __future__ import annotations
 
@@ -33,3 +33,7 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
     """flask-smorest's Api documenting errors in the shape app/errors.py returns."""
 
     ERROR_SCHEMA = ErrorSchema
+
+
+# The one Api of the app; create_app binds it, app/api/__init__.py registers the resources.
+api = Api()

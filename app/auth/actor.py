@@ -19,11 +19,9 @@ _UNSET = object()
 
 
 def current_actor() -> User | None:
-    """Return the user from the request's bearer token, else from its session, else None.
-
-    A token that is present but expired, revoked or malformed is answered with a 401
-    (flask-jwt-extended raises), never silently treated as anonymous.
-    """
+    """Return the user from the request's bearer token, else from its session, else None."""
+    # A token that is present but expired, revoked or malformed is answered with a 401
+    # (flask-jwt-extended raises), never silently treated as anonymous.
     cached = g.get("actor", _UNSET)
     if cached is not _UNSET:
         return cast("User | None", cached)

@@ -13,9 +13,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.auth.service import load_active_user
 from app.extensions import db, login_manager
 from app.models import User
+from app.services.users import load_active_user
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,8 @@ def init_sessions(app: Flask) -> None:
 
 
 def safe_viewer() -> User | None:
-    """Return the signed-in user for templates, or None (also when the database is down).
-
-    Error pages render this layout too, so loading the user must never raise again there.
-    """
+    """Return the signed-in user for templates, or None (also when the database is down)."""
+    # Error pages render this layout too, so loading the user must never raise again there.
     try:
         return current_user._get_current_object() if current_user.is_authenticated else None
     except Exception:

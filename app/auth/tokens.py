@@ -8,11 +8,11 @@ from typing import Any
 from flask import Flask, Response, current_app, make_response
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt
 
-from app.auth.revocation import expiry_of, revocation_store
-from app.auth.service import load_active_user
+from app.auth.revocation import expiry_of, is_revoked, revoke
 from app.errors import error_response
 from app.extensions import jwt
 from app.models import User
+from app.services.users import load_active_user
 from app.settings import Settings
 
 BEARER = 'Bearer realm="api"'
@@ -52,7 +52,7 @@ def revoke_current_token() -> None:
     payload = get_jwt()
     subject = payload.get("sub")
     user_id = int(subject) if isinstance(subject, str) and subject.isdigit() else None
-    revocation_store().revoke(payload["jti"], payload["type"], user_id, expiry_of(payload))
+    revoke(payload["jti"], payload["type"], user_id, expiry_of(payload))
 
 
 def _unauthorized(message: str, code: str) -> Response:
@@ -73,7 +73,7 @@ def init_tokens(app: Flask, settings: Settings) -> None:
 
     @jwt.token_in_blocklist_loader
     def _is_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return revocation_store().is_revoked(payload["jti"])
+        return is_revoked(payload["jti"])
 
     @jwt.expired_token_loader
     def _expired(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:

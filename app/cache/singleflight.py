@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 import redis
 
 from app.cache import store
-from app.extensions import redis_client
 from app.observability.metrics import CACHE, CACHE_RECOMPUTES
+from app.redis_client import redis_client
 
 T = TypeVar("T")
 

@@ -10,7 +10,8 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 
-from app.extensions import cache, redis_client
+from app.extensions import cache
+from app.redis_client import redis_client
 
 log = logging.getLogger(__name__)
 

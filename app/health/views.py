@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g
 
-from app.services.health import run_checks
+from app.health.checks import run_checks
 
 bp = Blueprint("health", __name__)
 
@@ -27,18 +27,24 @@ def healthz() -> dict[str, Any]:
 
 @bp.get("/readyz")
 def readyz() -> tuple[dict[str, Any], int]:
-    """Run every readiness check; 503 names the ones that failed."""
+    """Run every check: 503 names the failing required ones; optional ones only degrade."""
+    # The body is public: per check only its state, whether it is required and its duration.
+    # What went wrong is in the log line of the same request id (app/health/checks.py).
     results = run_checks()
-    failing = [result.name for result in results if not result.ok]
+    failing = [result.name for result in results if result.state == "fail"]
+    degraded = [result.name for result in results if result.state == "degraded"]
     checks = {
         result.name: {
-            "status": "ok" if result.ok else "fail",
+            "status": result.state,
+            "required": result.required,
             "duration_ms": result.duration_ms,
-            **({"error": result.error} if result.error else {}),
         }
         for result in results
     }
-    body: dict[str, Any] = {"status": "fail" if failing else "ok", "checks": checks}
+    status = "fail" if failing else "degraded" if degraded else "ok"
+    body: dict[str, Any] = {"status": status, "checks": checks}
+    if degraded:
+        body["degraded"] = degraded
     if failing:
         body["error"] = "not_ready"
         body["message"] = "not ready: " + ", ".join(failing) + " unavailable"

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.auth.service import set_locale
-from app.auth.views import safe_next
-from app.i18n import LANGUAGES, SESSION_KEY
+from app.i18n.locale import LANGUAGES, SESSION_KEY
+from app.public.auth import safe_next
+from app.services.users import set_locale
 
 bp = Blueprint("i18n", __name__)
 

@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Flask
 
-from app.auth.signals import user_registered
 from app.jobs.email import send_welcome_email
+from app.jobs.metrics import JobQueueCollector
 from app.jobs.queue import JobsUnavailableError, enqueue
 from app.models import User
+from app.observability.metrics import register_collector
+from app.services.signals import user_registered
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ def queue_welcome_email(user: User, **_: Any) -> None:
 
 
 def init_jobs(app: Flask) -> None:
-    """Subscribe the jobs to the app's signals (idempotent across apps)."""
+    """Subscribe the jobs to the app's signals (idempotent across apps), add the queue series."""
     user_registered.connect(queue_welcome_email)
+    register_collector(app, JobQueueCollector())
     app.extensions["jobs"] = True

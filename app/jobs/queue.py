@@ -19,8 +19,8 @@ from rq.registry import (
     StartedJobRegistry,
 )
 
-from app.extensions import redis_client
 from app.jobs.runner import run_inline
+from app.redis_client import redis_client
 from app.services.errors import ServiceError
 from app.settings import Settings, WorkerSettings
 

@@ -1,22 +1,13 @@
-"""Declarative base with a naming convention Alembic can rely on."""
+"""Declarative base on db.metadata, whose naming convention Alembic relies on."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.extensions import db
 from app.models.types import UTCDateTime
-
-# Stable constraint names make migrations portable between SQLite and PostgreSQL.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
 
 
 def utcnow() -> datetime:
@@ -27,7 +18,7 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     """Base class of every model."""
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = db.metadata
 
 
 class TimestampMixin:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin
-
-if TYPE_CHECKING:
-    from app.models.user import User
+from app.models.user import User
 
 TITLE_MAX = 200
 BODY_MAX = 10_000
@@ -30,7 +26,9 @@ class Item(TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(TITLE_MAX), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
-    owner: Mapped[User] = relationship(back_populates="items", lazy="joined")
+    # One direction only (User has no `items`): users never load their items through the ORM,
+    # and deleting a user leaves its items to the database's ON DELETE CASCADE.
+    owner: Mapped[User] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Item {self.id} {self.title!r}>"

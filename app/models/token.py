@@ -1,4 +1,4 @@
-"""Revoked JWTs, kept in the database when no Redis is configured."""
+"""Revoked JWTs (app/auth/revocation.py), kept until the token would expire anyway."""
 
 from __future__ import annotations
 

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, String, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, TimestampMixin
 from app.models.types import UTCDateTime
-
-if TYPE_CHECKING:
-    from app.models.item import Item
 
 
 class User(UserMixin, TimestampMixin, Base):  # type: ignore[misc]
@@ -24,17 +20,15 @@ class User(UserMixin, TimestampMixin, Base):  # type: ignore[misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
-    # Set for people who can sign in; the auth issue builds on this column.
+    # Set for people who can sign in; None for accounts that only own data (demo, seed).
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    # Added by 0002_auth: sign-in state and the preferred UI language (None: Accept-Language).
+    # Sign-in state and the preferred UI language (None: follow Accept-Language).
     is_active: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=true()
     )
     locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-    items: Mapped[list[Item]] = relationship(back_populates="owner", passive_deletes=True)
 
     @property
     def role(self) -> str:

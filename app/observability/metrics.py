@@ -3,6 +3,8 @@
 /metrics is served by the app for Prometheus to scrape on the private network; the public
 proxy (nginx/) does not route it. Under gunicorn every worker writes its samples to files in
 PROMETHEUS_MULTIPROC_DIR (app/gunicorn_conf.py sets one up) and a scrape merges them all.
+Series read at scrape time (readiness, queue sizes) come from collectors the features that
+own them register with register_collector; this module imports no feature.
 The RQ worker serves its own job series on WORKER_METRICS_PORT (app/worker.py).
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -22,9 +24,9 @@ from prometheus_client import (
     multiprocess,
     values,
 )
+from prometheus_client.registry import Collector
 
-from app.observability.collectors import JobQueueCollector, ReadinessCollector
-
+COLLECTORS_KEY = "metrics_collectors"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REQUESTS = Counter(
@@ -68,10 +70,15 @@ def metrics() -> Response:
     """Expose the metrics in Prometheus text format."""
     # Scrape-time series (readiness, queue depths) are read fresh, never stored per process.
     live = CollectorRegistry()
-    live.register(ReadinessCollector())
-    live.register(JobQueueCollector())
+    for collector in current_app.extensions.get(COLLECTORS_KEY, []):
+        live.register(collector)
     output = generate_latest(process_registry()) + generate_latest(live)
     return Response(output, mimetype=CONTENT_TYPE_LATEST)
+
+
+def register_collector(app: Flask, collector: Collector) -> None:
+    """Add a feature's scrape-time collector to APP's /metrics."""
+    app.extensions.setdefault(COLLECTORS_KEY, []).append(collector)
 
 
 def _endpoint() -> str:

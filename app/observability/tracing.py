@@ -53,6 +53,8 @@ def build_provider(settings: Settings, processor: SpanProcessor | None = None) -
     )
     provider = TracerProvider(resource=resource)
     if processor is None:
+        # Imported only when exporting: the exporter pulls in protobuf and requests, which
+        # a process with tracing off (the default) never needs.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         processor = BatchSpanProcessor(OTLPSpanExporter())

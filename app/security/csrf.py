@@ -16,12 +16,10 @@ HEADER = "X-CSRFToken"
 
 
 def enforce_csrf() -> None:
-    """Check the CSRF token on writes that a browser could be tricked into sending.
-
-    Bearer-token API calls are exempt (a browser never attaches that header by itself),
-    and so are API calls without a signed-in session (nothing ambient to abuse; they
-    get their 401 from the view).
-    """
+    """Check the CSRF token on writes that a browser could be tricked into sending."""
+    # Bearer-token API calls are exempt (a browser never attaches that header by itself),
+    # and so are API calls without a signed-in session (nothing ambient to abuse; they
+    # get their 401 from the view).
     if request.method in SAFE_METHODS:
         return
     if request.path.startswith("/api/") and (

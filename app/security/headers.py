@@ -29,7 +29,7 @@ def origin(url: str) -> str | None:
 def connect_origins(settings: Settings) -> list[str]:
     """Return the origins pages may fetch from: the app, CSP_CONNECT_SRC and the S3 endpoint."""
     extra = SecuritySettings.split(settings.security.csp_connect_src)
-    # The browser posts uploads straight to the bucket (issue 3's presigned flow).
+    # The browser posts uploads straight to the bucket (presigned POST, api/uploads.py).
     s3 = getattr(settings, "s3", None)
     endpoint = getattr(s3, "endpoint_url", "") or ""
     bucket = getattr(s3, "bucket", "") or ""

@@ -68,12 +68,10 @@ def client_ip() -> str:
 
 
 def account_key() -> str:
-    """Key a limit by the account named in a JSON or form body, else by address.
-
-    Never raises: flask-limiter would take a key function's error for a storage outage.
-    Hostile bodies (too deep, too large, not UTF-8) fall back to the address; the view's
-    own parsing then answers them with 400/413.
-    """
+    """Key a limit by the account named in a JSON or form body, else by address."""
+    # Never raises: flask-limiter would take a key function's error for a storage outage.
+    # Hostile bodies (too deep, too large, not UTF-8) fall back to the address; the view's
+    # own parsing then answers them with 400/413.
     try:
         data: Any = request.get_json(silent=True) if request.is_json else request.form
     except (RecursionError, HTTPException, ValueError):

@@ -1,14 +1,26 @@
-"""User use cases for the CLI (the auth issue adds sign-in)."""
+"""User use cases: accounts for the CLI, registration, sign-in (with rehash), preferences."""
 
 from __future__ import annotations
 
+import logging
+
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import User
-from app.security.passwords import hash_password
-from app.services.errors import InvalidInputError
+from app.models.base import utcnow
+from app.security.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_nothing,
+    verify_password,
+)
+from app.services.errors import ConflictError, InvalidInputError
+
+log = logging.getLogger(__name__)
 
 
 def normalize_email(email: str) -> str:
@@ -46,3 +58,63 @@ def ensure_user(email: str, name: str) -> User:
         db.session.add(user)
         db.session.flush()
     return user
+
+
+def register_user(email: str, password: str, name: str = "") -> User:
+    """Create a user with an argon2id hash; an existing email is a conflict."""
+    address = normalize_email(email)
+    problem = password_problem(password)
+    if problem:
+        raise InvalidInputError(
+            "The request failed validation; see errors.",
+            errors={"json": {"password": [problem]}},
+        )
+    if find_by_email(address) is not None:
+        raise ConflictError("An account with this email address already exists.")
+    user = User(email=address, name=(name.strip() or address.split("@")[0])[:120])
+    user.password_hash = hash_password(password)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent registration won the race
+        db.session.rollback()
+        raise ConflictError("An account with this email address already exists.") from None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user whose password matches, upgrading an outdated hash."""
+    try:
+        address = normalize_email(email)
+    except InvalidInputError:
+        address = ""
+    user = find_by_email(address) if address else None
+    if user is None or not user.password_hash:
+        verify_nothing(password)  # a miss costs as much time as a wrong password
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        # Parameters were raised since this hash was made: store a fresh one now that
+        # the plain password is at hand.
+        user.password_hash = hash_password(password)
+        log.info("password rehashed", extra={"user_id": user.id})
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def set_locale(user: User, locale: str | None) -> None:
+    """Store the user's preferred language (None: follow the browser)."""
+    user.locale = locale
+    db.session.commit()
+
+
+def load_active_user(user_id: int | str) -> User | None:
+    """Return the active user with this id, or None."""
+    try:
+        key = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    user = db.session.get(User, key) if 0 < key < 2**31 else None
+    return user if user is not None and user.is_active else None

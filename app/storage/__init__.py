@@ -7,10 +7,12 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from app.health.checks import register_check
 from app.settings import Settings
 from app.storage.base import ObjectHead, ObjectMissingError, SignedPost, Storage, StorageError
 from app.storage.local import LocalStorage
 from app.storage.s3 import S3Storage
+from app.storage.views import bp as local_storage_bp
 
 __all__ = [
     "ObjectHead",
@@ -34,16 +36,15 @@ def init_storage(app: Flask, settings: Settings) -> None:
     """Pick the backend: S3 when S3_BUCKET is set, else local files (+ their endpoints)."""
     storage: Storage
     if settings.s3.bucket:
-        # Not a readiness check: S3 trouble must not take every pod out of service.
         storage = S3Storage(settings.s3)
+        # Optional: S3 trouble degrades uploads only, it must not take every pod out of service.
+        register_check(app, "s3", storage.check, required=False)
     else:
-        from app.storage.views import bp
-
         root = Path(settings.uploads.local_dir)
         if not root.is_absolute():
             root = Path(app.root_path).parent / root
         storage = LocalStorage(root, settings.secret_key)
         if settings.is_production:
             log.warning("S3_BUCKET is not set: uploads are stored on the local disk")
-        app.register_blueprint(bp)
+        app.register_blueprint(local_storage_bp)
     app.extensions["storage"] = storage

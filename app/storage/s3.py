@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
@@ -108,6 +109,4 @@ def _reason(exc: Exception) -> str:
 
 def _quote(filename: str) -> str:
     """Percent-encode a file name for Content-Disposition (RFC 5987)."""
-    from urllib.parse import quote
-
     return quote(filename, safe="")

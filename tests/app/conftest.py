@@ -6,25 +6,19 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from app_helpers import make_settings, sign_in
-from app_servers import (
-    PostgresServer,
-    PostgresTemplate,
-    RedisServer,
-    ServerError,
-    fail,
-    serving_postgres,
-    serving_redis,
-)
+from app_helpers import APP_PORTS, SERVICE_PORTS, make_settings, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from services_harness import SeaweedServer
 from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
 from app.models import User
+from tests.support.postgres import PostgresServer, PostgresTemplate, serving_postgres
+from tests.support.redis_server import RedisServer, serving_redis
+from tests.support.seaweed import SeaweedServer
+from tests.support.servers import ServerError, fail
 
 
 @pytest.fixture
@@ -52,7 +46,7 @@ def _signed_in_owner(app: Flask, client: FlaskClient, email: str, name: str) -> 
         db.session.add(user)
         db.session.commit()
         user_id = user.id
-    sign_in(app, client, user_id)  # item writes need an authenticated owner (issue 3)
+    sign_in(app, client, user_id)  # item writes need an authenticated owner
     return user_id
 
 
@@ -76,19 +70,19 @@ def pg_template() -> Iterator[PostgresTemplate]:
 @pytest.fixture(scope="session")
 def pg_server(pg_template: PostgresTemplate) -> Iterator[PostgresServer]:
     """A PostgreSQL server shared by the session (each module gets its own database)."""
-    yield from serving_postgres(pg_template)
+    yield from serving_postgres(pg_template, APP_PORTS)
 
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """A Redis server shared by the session."""
-    yield from serving_redis()
+    yield from serving_redis(APP_PORTS)
 
 
 @pytest.fixture
 def own_redis() -> Iterator[RedisServer]:
     """A private Redis server this test may stop and restart."""
-    yield from serving_redis()
+    yield from serving_redis(APP_PORTS)
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +147,7 @@ def redis_app(redis_server: RedisServer) -> Iterator[Flask]:
 @pytest.fixture(scope="module")
 def seaweed() -> Iterator[SeaweedServer]:
     """One SeaweedFS S3 server (SigV4 enforced) per module: it takes a few seconds to start."""
-    server = SeaweedServer()
+    server = SeaweedServer(SERVICE_PORTS)
     try:
         server.start()
     except Exception as exc:

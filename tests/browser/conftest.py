@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_harness import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from browser_harness import CHROMIUM, CHROMIUM_ARGS, PORTS
 from playwright.sync_api import Browser, Error, sync_playwright
 
 from app import create_app
 from app.extensions import db
 from app.settings import AppEnv, DatabaseSettings, Settings
+from tests.support.live_server import LiveServer
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +32,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(settings)
     with app.app_context():
         db.create_all()
-    server = LiveServer(app)
+    server = LiveServer(app, PORTS)
     server.start()
     yield server
     server.stop()

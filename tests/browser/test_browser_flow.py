@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_harness import LiveServer
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from tests.support.live_server import LiveServer
 
 PASSWORD = "a browser-made passphrase"
 TIMEOUT_MS = 15_000

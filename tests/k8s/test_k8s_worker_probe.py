@@ -3,68 +3,25 @@
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from k8s_harness import REPO, Doc, get
 
+from tests.support.redis_server import serving_redis
+from tests.support.servers import free_port, stop_pid
 
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a process we started, by its pid, and reap it."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+PORTS = (26000, 26099)  # this suite's range
 
 
 @pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """Start a private redis-server on loopback and return its URL."""
-    server = shutil.which("redis-server")
-    assert server, "redis-server is not installed (apt-get install redis-server)"
-    port = free_port()
-    args = [
-        server,
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--save",
-        "",
-        "--dir",
-        str(tmp_path),
-    ]
-    proc = subprocess.Popen([*args, "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                assert proc.poll() is None, "redis-server exited"
-                time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        stop(proc)
+def redis_url() -> Iterator[str]:
+    """Start a private redis-server on loopback (tests/support) and return its URL."""
+    for server in serving_redis(PORTS):
+        yield server.url
 
 
 def probe_command(docs: list[Doc]) -> list[str]:
@@ -100,7 +57,7 @@ def test_worker_probe_follows_the_worker(rendered: dict[str, list[Doc]], redis_u
             assert time.monotonic() < deadline, "the probe never saw the running worker"
             time.sleep(0.5)
     finally:
-        stop(worker)
+        stop_pid(worker, timeout=15)
     # A stopped worker unregisters itself: the probe fails and the kubelet restarts the pod.
     assert probe(command, redis_url) != 0
 
@@ -108,5 +65,5 @@ def test_worker_probe_follows_the_worker(rendered: dict[str, list[Doc]], redis_u
 def test_worker_probe_fails_fast_without_redis(rendered: dict[str, list[Doc]]) -> None:
     command = probe_command(rendered["prod"])
     started = time.monotonic()
-    assert probe(command, f"redis://127.0.0.1:{free_port()}/0") != 0
+    assert probe(command, f"redis://127.0.0.1:{free_port(PORTS)}/0") != 0
     assert time.monotonic() - started < 10

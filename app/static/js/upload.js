@@ -1,4 +1,4 @@
-// Browser side of the presigned upload flow (issue 3's uploads API). An external file so the
+// Browser side of the presigned upload flow (/api/v1/uploads). An external file so the
 // CSP needs no inline script; every text is set with textContent, never as HTML.
 (function () {
   "use strict";

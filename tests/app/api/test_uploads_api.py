@@ -9,11 +9,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from app_helpers import make_settings
-from app_servers import RedisServer
+from app_helpers import add_user, bearer_for, make_settings, own_redis, png
 from flask import Flask
 from flask.testing import FlaskClient
-from services_harness import bearer, make_user, own_redis, png
 
 from app import create_app
 from app.extensions import db
@@ -21,6 +19,7 @@ from app.jobs.queue import JobsUnavailableError, enqueue
 from app.jobs.uploads import process_upload
 from app.models import Upload
 from app.settings import UploadSettings
+from tests.support.redis_server import RedisServer
 
 MAX = 4096
 
@@ -64,8 +63,8 @@ def post_form(client: FlaskClient, signed: dict, data: bytes, **field_overrides:
 
 def test_upload_flow_end_to_end(up_app: Flask, tmp_path: Path) -> None:
     client = up_app.test_client()
-    user = make_user(up_app)
-    auth = bearer(up_app, user)
+    user = add_user(up_app)
+    auth = bearer_for(up_app, user)
     status, signed = start_upload(client, auth)
     assert status == 201, signed
     assert signed["method"] == "POST"
@@ -103,7 +102,7 @@ def test_upload_flow_end_to_end(up_app: Flask, tmp_path: Path) -> None:
 
 def test_refuses_types_and_sizes_up_front(up_app: Flask) -> None:
     client = up_app.test_client()
-    auth = bearer(up_app, make_user(up_app))
+    auth = bearer_for(up_app, add_user(up_app))
     status, body = start_upload(client, auth, content_type="application/x-msdownload")
     assert (status, body["error"]) == (422, "unsupported_media_type")
     status, body = start_upload(client, auth, size=MAX + 1)
@@ -118,7 +117,7 @@ def test_refuses_types_and_sizes_up_front(up_app: Flask) -> None:
 
 def test_local_endpoint_enforces_the_signed_policy(up_app: Flask) -> None:
     client = up_app.test_client()
-    auth = bearer(up_app, make_user(up_app))
+    auth = bearer_for(up_app, add_user(up_app))
     _, signed = start_upload(client, auth)
     assert post_form(client, signed, b"x" * (MAX + 1)) == 413  # oversize
     assert post_form(client, signed, png(), **{"Content-Type": "text/html"}) == 403  # wrong type
@@ -134,14 +133,14 @@ def test_local_endpoint_enforces_the_signed_policy(up_app: Flask) -> None:
 def test_expired_upload_url_is_refused(tmp_path: Path) -> None:
     app = uploads_app(tmp_path, expiry=1)
     client = app.test_client()
-    _, signed = start_upload(client, bearer(app, make_user(app)))
+    _, signed = start_upload(client, bearer_for(app, add_user(app)))
     time.sleep(2.1)
     assert post_form(client, signed, png()) == 403
 
 
 def test_content_not_matching_its_declared_type_is_rejected(up_app: Flask, tmp_path: Path) -> None:
     client = up_app.test_client()
-    auth = bearer(up_app, make_user(up_app))
+    auth = bearer_for(up_app, add_user(up_app))
     _, signed = start_upload(client, auth)
     assert post_form(client, signed, b"<script>alert(1)</script>") == 204
     client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth)
@@ -154,7 +153,7 @@ def test_content_not_matching_its_declared_type_is_rejected(up_app: Flask, tmp_p
 
 def test_never_uploaded_is_rejected(up_app: Flask) -> None:
     client = up_app.test_client()
-    auth = bearer(up_app, make_user(up_app))
+    auth = bearer_for(up_app, add_user(up_app))
     _, signed = start_upload(client, auth)
     body = client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth).get_json()
     assert body["status"] == "rejected"
@@ -164,9 +163,9 @@ def test_never_uploaded_is_rejected(up_app: Flask) -> None:
 
 def test_owners_and_admins_only(up_app: Flask) -> None:
     client = up_app.test_client()
-    owner = bearer(up_app, make_user(up_app, "owner@example.com"))
-    stranger = bearer(up_app, make_user(up_app, "stranger@example.com"))
-    admin = bearer(up_app, make_user(up_app, "admin@example.com", admin=True))
+    owner = bearer_for(up_app, add_user(up_app, "owner@example.com"))
+    stranger = bearer_for(up_app, add_user(up_app, "stranger@example.com"))
+    admin = bearer_for(up_app, add_user(up_app, "admin@example.com", admin=True))
     _, signed = start_upload(client, owner)
     path = f"/api/v1/uploads/{signed['id']}"
     assert client.get(path).status_code == 401
@@ -200,8 +199,8 @@ def test_complete_with_redis_down_is_a_quick_503(
 ) -> None:
     app = uploads_app(tmp_path, redis_to_stop.url)
     client = app.test_client()
-    user = make_user(app)
-    auth = bearer(app, user)
+    user = add_user(app)
+    auth = bearer_for(app, user)
     _, signed = start_upload(client, auth)
     assert post_form(client, signed, png()) == 204
     redis_to_stop.stop()
@@ -229,7 +228,7 @@ def test_complete_with_redis_down_is_a_quick_503(
 
 def test_absurd_ids_are_404(up_app: Flask) -> None:
     client = up_app.test_client()
-    auth = bearer(up_app, make_user(up_app))
+    auth = bearer_for(up_app, add_user(up_app))
     for upload_id in (0, 2**31, 2**80):
         assert client.get(f"/api/v1/uploads/{upload_id}", headers=auth).status_code == 404
         assert client.post(f"/api/v1/uploads/{upload_id}/complete", headers=auth).status_code == 404

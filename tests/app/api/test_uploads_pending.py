@@ -13,16 +13,16 @@ from datetime import datetime
 
 import pytest
 from app_helpers import make_settings
-from app_servers import RedisServer
 from flask import Flask
 from flask.testing import FlaskClient
-from services_harness import BUCKET, S3_APP, SeaweedServer
 from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
 from app.settings import S3Settings
 from app.storage.s3 import S3Storage
+from tests.support.redis_server import RedisServer
+from tests.support.seaweed import BUCKET, S3_APP, SeaweedServer
 
 DECLARED = {"filename": "load.txt", "content_type": "text/plain", "size": 18}
 PASSWORD = "pending-upload-test-password-0123"  # a throwaway test account

@@ -6,10 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_helpers import make_settings
-from app_servers import RedisServer
+from app_helpers import add_user, bearer_for, make_settings
 from flask import Flask
-from services_harness import bearer, make_user
 from sqlalchemy import text
 from test_uploads_api import MAX, post_form
 
@@ -18,6 +16,7 @@ from app.extensions import db
 from app.settings import UploadSettings
 from app.storage import StorageError
 from app.worker import build_worker
+from tests.support.redis_server import RedisServer
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def pg_uploads_app(pg_migrated: str, redis_server: RedisServer, tmp_path: Path) 
 def test_upload_is_processed_by_the_worker(pg_uploads_app: Flask) -> None:
     app = pg_uploads_app
     client = app.test_client()
-    auth = bearer(app, make_user(app))
+    auth = bearer_for(app, add_user(app))
     signed = client.post(
         "/api/v1/uploads",
         json={"filename": "notes.txt", "content_type": "text/plain", "size": 12},
@@ -66,7 +65,7 @@ def test_storage_outage_ends_in_failed_then_can_be_completed_again(
     app = pg_uploads_app
     app.config["SETTINGS"].worker.max_retries = 0  # the first failure is the last
     client = app.test_client()
-    auth = bearer(app, make_user(app))
+    auth = bearer_for(app, add_user(app))
     signed = client.post(
         "/api/v1/uploads",
         json={"filename": "a.txt", "content_type": "text/plain", "size": 5},

@@ -2,82 +2,23 @@
 
 from __future__ import annotations
 
-import http.client
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 import redis
-from app_servers import RedisServer
+from app_helpers import WEB_PORTS
 
-from tests.support.servers import free_port, stop_pid
+from tests.support.gunicorn import Gunicorn, app_env
+from tests.support.redis_server import RedisServer
 
-ROOT = Path(__file__).resolve().parents[3]
-GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:app.gunicorn_conf", "app.wsgi:app"]
-PORTS = (25000, 25499)  # auth-web's range
 PASSWORD = "gunicorn-made passphrase"
-
-
-class Gunicorn:
-    """A gunicorn master with several workers, started and stopped by pid."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port(PORTS)
-        self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(
-                GUNICORN, env=self.env, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {self.log.read_text()[-1500:]}", pytrace=False)
-            try:
-                if self.call("GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail("gunicorn did not answer within 30s", pytrace=False)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_pid(self.process, signal.SIGTERM, timeout=30)
-        self.process = None
-
-    def call(
-        self, method: str, path: str, body: Any = None, token: str | None = None
-    ) -> tuple[int, Any]:
-        """One request on a fresh connection (so any worker may take it)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        headers = {"Content-Type": "application/json", "Connection": "close"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        conn.request(
-            method, path, body=json.dumps(body) if body is not None else None, headers=headers
-        )
-        response = conn.getresponse()
-        raw = response.read()
-        conn.close()
-        return response.status, json.loads(raw) if raw else None
 
 
 @pytest.fixture
 def gunicorn(pg_migrated: str, redis_server: RedisServer, tmp_path: Path) -> Iterator[Gunicorn]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DATABASE", "REDIS"))}
-    env.update(
+    env = app_env(
         APP_ENV="development",
         SECRET_KEY="gunicorn-test-secret-shared-by-all-workers",
         DATABASE_URL=pg_migrated,
@@ -88,7 +29,7 @@ def gunicorn(pg_migrated: str, redis_server: RedisServer, tmp_path: Path) -> Ite
         GUNICORN_WORKER_TMP_DIR=str(tmp_path),
         LOG_REQUESTS="false",
     )
-    server = Gunicorn(env, tmp_path / "gunicorn.log")
+    server = Gunicorn(env, tmp_path / "gunicorn.log", WEB_PORTS)
     server.start()
     yield server
     server.stop()

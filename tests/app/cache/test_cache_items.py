@@ -6,17 +6,16 @@ import threading
 import time
 
 import pytest
-from app_helpers import add_items, make_settings
-from app_servers import RedisServer
+from app_helpers import add_items, add_user, bearer_for, make_settings
 from flask import Flask
 from flask.testing import FlaskClient
-from services_harness import bearer, make_user
 
 from app import create_app
 from app.api import stats as stats_api
 from app.cache import singleflight, store
 from app.extensions import db
 from app.models import Item
+from tests.support.redis_server import RedisServer
 
 
 def test_item_list_is_served_from_cache_until_a_write(
@@ -38,7 +37,9 @@ def test_item_list_is_served_from_cache_until_a_write(
 def test_api_write_invalidates(client: FlaskClient, app: Flask, owner: int) -> None:
     assert client.get("/api/v1/items").get_json() == []
     assert client.get("/api/v1/items").headers["X-Cache"] == "HIT"
-    created = client.post("/api/v1/items", json={"title": "via api"}, headers=bearer(app, owner))
+    created = client.post(
+        "/api/v1/items", json={"title": "via api"}, headers=bearer_for(app, owner)
+    )
     assert created.status_code == 201, created.get_json()
     response = client.get("/api/v1/items")
     assert response.headers["X-Cache"] == "MISS"
@@ -78,7 +79,7 @@ def test_errors_are_not_cached(client: FlaskClient) -> None:
 def test_stats_counts_per_owner_and_invalidates(
     client: FlaskClient, app: Flask, owner: int
 ) -> None:
-    other = make_user(app, "other@example.com")
+    other = add_user(app, "other@example.com")
     add_items(app, owner, ["a", "b"])
     add_items(app, other, ["c"])
     body = client.get("/api/v1/stats").get_json()

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 
 import pytest
-from app_helpers import add_items, make_settings
-from app_servers import RedisServer
-from services_harness import make_user, own_redis
+from app_helpers import add_items, add_user, make_settings, own_redis, service_port
 
 from app import create_app
 from app.cache import store
 from app.extensions import db
+from app.jobs.queue import JobsUnavailableError, enqueue
 from app.settings import RedisSettings
+from tests.support.redis_server import RedisServer
 
 QUICK = 1.0  # seconds; a refused connection must not hold a request
 
@@ -32,7 +33,7 @@ def test_cache_bypassed_while_redis_is_down(
     app = create_app(make_settings("sqlite://", own.url))
     with app.app_context():
         db.create_all()
-    owner = make_user(app, "cache@example.com")
+    owner = add_user(app, "cache@example.com")
     add_items(app, owner, ["one"])
     client = app.test_client()
     assert client.get("/api/v1/items").headers["X-Cache"] == "MISS"
@@ -56,14 +57,8 @@ def test_cache_bypassed_while_redis_is_down(
 
 def test_a_silent_redis_costs_one_bounded_timeout() -> None:
     """A Redis that accepts connections but never answers (a hung server or a black hole)."""
-    import socket
-
-    from services_harness import my_port
-
-    from app.jobs.queue import JobsUnavailableError, enqueue
-
     silent = socket.socket()
-    silent.bind(("127.0.0.1", my_port()))
+    silent.bind(("127.0.0.1", service_port()))
     silent.listen(64)  # the kernel completes handshakes; nobody ever reads or replies
     try:
         url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"

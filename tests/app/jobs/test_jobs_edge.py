@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_helpers import make_settings
+from app_helpers import add_user, make_settings, service_port
 from flask import Flask
-from services_harness import make_user, my_port
 
 from app import create_app
 from app.extensions import db
@@ -29,7 +28,7 @@ def upload_app(tmp_path: Path, max_size: int = 64) -> Flask:
 
 def stored(app: Flask, data: bytes, content_type: str = "text/plain") -> int:
     """Create an upload row and its stored object; return its id."""
-    owner = make_user(app, f"edge{len(data)}@example.com")
+    owner = add_user(app, f"edge{len(data)}@example.com")
     with app.app_context():
         upload = Upload(
             owner_id=owner,
@@ -67,7 +66,7 @@ def test_oversize_and_empty_objects_are_rejected(tmp_path: Path) -> None:
 
 
 def test_welcome_email_not_queued_when_redis_is_down(caplog: pytest.LogCaptureFixture) -> None:
-    app = create_app(make_settings("sqlite://", f"redis://127.0.0.1:{my_port()}/0"))
+    app = create_app(make_settings("sqlite://", f"redis://127.0.0.1:{service_port()}/0"))
     with app.test_request_context():
         queue_welcome_email(User(id=5, email="x@example.com", name="x"))
     assert "welcome email for user 5 not queued: jobs unavailable" in caplog.text

@@ -2,49 +2,25 @@
 
 from __future__ import annotations
 
-import email
 import smtplib
 from collections.abc import Iterator
-from email.message import Message
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from app_helpers import make_settings
+from app_helpers import SERVICE_PORTS, make_settings, service_port
 from flask import Flask
-from services_harness import fail, my_port
 
 from app import create_app
 from app.extensions import db
 from app.jobs.email import email_environment, send_welcome_email
 from app.models import User
 from app.settings import SmtpSettings
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every received message."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
+from tests.support.smtp import Inbox, serving_smtp
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 in this suite's port range."""
-    inbox, port = Inbox(), my_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    try:
-        controller.start()
-    except Exception as exc:
-        fail(f"aiosmtpd: {exc}")
-    yield inbox, port
-    controller.stop()
+    yield from serving_smtp(SERVICE_PORTS)
 
 
 def smtp_app(port: int) -> Flask:
@@ -92,7 +68,7 @@ def test_registration_sends_the_welcome_email(smtp_server: tuple[Inbox, int]) ->
 
 
 def test_smtp_failure_raises_so_the_job_is_retried() -> None:
-    app = smtp_app(my_port())  # nothing listens there
+    app = smtp_app(service_port())  # nothing listens there
     with app.app_context():
         user = User(email="nobody@example.com", name="Nobody")
         db.session.add(user)

@@ -13,23 +13,15 @@ from pathlib import Path
 import pytest
 import redis
 import requests
-from app_helpers import make_settings
+from app_helpers import make_settings, own_redis, service_port
 from flask import Flask
 from rq import Retry
 from rq.job import Job, JobStatus
-from services_harness import (
-    ROOT,
-    children,
-    env_without_otel,
-    fail,
-    kill_tree,
-    my_port,
-    own_redis,
-    stop,
-)
 
 from app import create_app
 from app.jobs.queue import enqueue, get_queue
+from tests.support.gunicorn import ROOT
+from tests.support.servers import children, env_without_otel, fail, kill_tree, stop_pid
 
 sys.path.insert(0, str(Path(__file__).parent))
 import jobs_fixtures
@@ -104,7 +96,7 @@ def test_job_of_a_sigkilled_worker_is_retried(worker_app: Flask, tmp_path: Path)
         kill_tree(first, signal.SIGKILL)
         first.wait(10)
 
-        metrics_port = my_port()
+        metrics_port = service_port()
         second = start_worker(url, tmp_path / "worker-2.log", metrics_port)
         with worker_app.app_context():
             job = Job.fetch(queued.id, connection=get_queue().connection)
@@ -127,7 +119,7 @@ def test_job_of_a_sigkilled_worker_is_retried(worker_app: Flask, tmp_path: Path)
         for process in (first, second):
             if process is not None and process.poll() is None:
                 kill_tree(process, signal.SIGTERM)
-                stop(process, signal.SIGTERM)
+                stop_pid(process, signal.SIGTERM)
 
 
 def test_worker_refuses_to_start_without_redis() -> None:

@@ -6,14 +6,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from app_helpers import make_settings
-from app_servers import RedisServer
+from app_helpers import make_settings, service_port
 from rq.job import Job, JobStatus
-from services_harness import my_port
 
 from app import create_app
 from app.jobs.queue import enqueue, get_queue
 from app.worker import build_worker, main
+from tests.support.redis_server import RedisServer
 
 sys.path.insert(0, str(Path(__file__).parent))
 import jobs_fixtures
@@ -33,7 +32,7 @@ def test_main_reports_an_unreachable_redis(
 ) -> None:
     monkeypatch.setenv("APP_ENV", "testing")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{my_port()}/0")
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{service_port()}/0")
     assert main(["--burst"]) == 1
     assert capsys.readouterr().err.startswith("error: cannot reach Redis")
 

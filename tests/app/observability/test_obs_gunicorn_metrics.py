@@ -6,17 +6,18 @@ import http.client
 import os
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from app_helpers import service_port
 from prometheus_client.parser import text_string_to_metric_families
-from services_harness import ROOT, env_without_otel, my_port, stop
+
+from tests.support.gunicorn import GUNICORN, ROOT
+from tests.support.servers import env_without_otel, stop_pid
 
 REQUESTS = 60
-GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:app.gunicorn_conf", "app.wsgi:app"]
 
 
 def get(port: int, path: str) -> tuple[int, str, str]:
@@ -43,7 +44,7 @@ def healthz_count(text: str) -> float:
 
 
 def test_metrics_merge_every_worker(tmp_path: Path) -> None:
-    port = my_port()
+    port = service_port()
     metrics_dir = tmp_path / "prom"
     env = env_without_otel() | {
         "APP_ENV": "development",
@@ -86,5 +87,5 @@ def test_metrics_merge_every_worker(tmp_path: Path) -> None:
         assert len(pids) >= 2, f"only {pids} served: the test did not exercise several workers"
         assert not (metrics_dir / "counter_99999.db").exists()
     finally:
-        stop(process, signal.SIGTERM, timeout=30)
+        stop_pid(process, signal.SIGTERM, timeout=30)
     assert os.environ.get("PROMETHEUS_MULTIPROC_DIR") is None  # the test process stayed clean

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import time
 
-from app_helpers import make_settings
-from app_servers import RedisServer
+from app_helpers import make_settings, service_port
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
-from services_harness import my_port
 
 from app import create_app
 from app.extensions import db
 from app.jobs.queue import enqueue
 from app.observability.multiproc import mark_worker_dead, prepare_dir
+from tests.support.redis_server import RedisServer
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -59,7 +58,7 @@ def test_readiness_gauges(app: Flask) -> None:
 
 
 def test_a_failing_dependency_reads_zero_and_metrics_still_answer() -> None:
-    app = create_app(make_settings("sqlite://", f"redis://127.0.0.1:{my_port()}/0"))
+    app = create_app(make_settings("sqlite://", f"redis://127.0.0.1:{service_port()}/0"))
     with app.app_context():
         db.create_all()
     started = time.monotonic()

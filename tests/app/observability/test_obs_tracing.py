@@ -9,8 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from app_helpers import make_settings
-from app_servers import RedisServer
+from app_helpers import make_settings, service_port
 from flask import Flask
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
@@ -19,11 +18,11 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from services_harness import my_port
 
 from app import create_app
 from app.extensions import db
 from app.observability.tracing import REQUEST_ID_ATTRIBUTE, build_provider, tracing_enabled
+from tests.support.redis_server import RedisServer
 
 
 @pytest.mark.parametrize(
@@ -46,7 +45,7 @@ def test_off_by_default(app: Flask) -> None:
 
 
 def test_default_provider_exports_otlp_over_http(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{my_port()}")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{service_port()}")
     provider = build_provider(make_settings())
     try:
         processors = provider._active_span_processor._span_processors
@@ -91,7 +90,7 @@ def test_spans_carry_the_request_id_and_logs_the_trace_id(
     traced: tuple[Flask, InMemorySpanExporter], capfd: pytest.CaptureFixture[str]
 ) -> None:
     app, exporter = traced
-    port = my_port()
+    port = service_port()
     server = ThreadingHTTPServer(("127.0.0.1", port), Echo)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

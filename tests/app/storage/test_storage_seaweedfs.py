@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 import requests
-from app_helpers import make_settings
+from app_helpers import add_user, bearer_for, make_settings, png, service_port
 from flask import Flask
-from services_harness import BUCKET, S3_APP, SeaweedServer, bearer, make_user, my_port, png
 
 from app import create_app
 from app.extensions import db
 from app.settings import S3Settings, UploadSettings
 from app.storage import ObjectMissingError, StorageError
 from app.storage.s3 import S3Storage
+from tests.support.seaweed import BUCKET, S3_APP, SeaweedServer
 
 MAX = 2048
 
@@ -44,7 +44,7 @@ def s3_app(seaweed: SeaweedServer, expiry: int = 300) -> Flask:
 
 def sign(app: Flask, content_type: str = "image/png") -> tuple[dict[str, str], dict[str, Any]]:
     """Ask the API for a signed upload; return (auth header, the answer)."""
-    auth = bearer(app, make_user(app, f"s3-{time.monotonic_ns()}@example.com"))
+    auth = bearer_for(app, add_user(app, f"s3-{time.monotonic_ns()}@example.com"))
     response = app.test_client().post(
         "/api/v1/uploads",
         json={"filename": "photo.png", "content_type": content_type, "size": 100},
@@ -154,7 +154,7 @@ def test_missing_empty_and_unreachable_objects(seaweed: SeaweedServer) -> None:
     storage.delete("uploads/empty")
     storage.delete("uploads/never-there")  # deleting a missing key is fine in S3
 
-    down = S3Storage(S3Settings(endpoint_url=f"http://127.0.0.1:{my_port()}", bucket=BUCKET))
+    down = S3Storage(S3Settings(endpoint_url=f"http://127.0.0.1:{service_port()}", bucket=BUCKET))
     with pytest.raises(StorageError) as caught:
         down.read_head("uploads/any", 16)
     assert not isinstance(caught.value, ObjectMissingError)  # transient: the job retries

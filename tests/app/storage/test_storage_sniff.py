@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from services_harness import png
+from app_helpers import png
 
 from app.storage.sniff import detect_type, image_size
 

@@ -11,10 +11,12 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, decode_token
 from web_helpers import PASSWORD, bearer, get_tokens, make_user
 
-from app.auth.signals import user_registered
+from app.auth import revocation as store
 from app.extensions import db
 from app.models import RevokedToken, User
+from app.models.base import utcnow
 from app.security.passwords import verify_password
+from app.services.signals import user_registered
 
 AUTH = "/api/v1/auth"
 
@@ -162,11 +164,7 @@ def test_revoked_tokens_are_refused(app: Flask, client: FlaskClient) -> None:
 def test_revoking_twice_is_harmless_and_expired_rows_are_pruned(
     app: Flask, client: FlaskClient
 ) -> None:
-    from app.auth.revocation import DatabaseRevocationStore
-    from app.models.base import utcnow
-
     with app.app_context():
-        store = DatabaseRevocationStore()
         store.revoke("old", "access", None, utcnow() - timedelta(seconds=1))
         store.revoke("new", "access", 1, utcnow() + timedelta(minutes=5))
         store.revoke("new", "access", 1, utcnow() + timedelta(minutes=5))

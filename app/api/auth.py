@@ -14,13 +14,13 @@ from werkzeug.exceptions import Unauthorized
 
 from app.api.blueprint import Blueprint
 from app.api.content_type import require_json_body
-from app.auth import service
 from app.auth.actor import current_actor, login_required_api
-from app.auth.schemas import CredentialsSchema, RegisterSchema, TokenSchema, UserSchema
-from app.auth.signals import user_registered
 from app.auth.tokens import BEARER, issue_access_token, issue_tokens, revoke_current_token
 from app.models import User
+from app.schemas.auth import CredentialsSchema, RegisterSchema, TokenSchema, UserSchema
 from app.security.limits import refresh_limits, register_limits, sign_in_limits
+from app.services import users as service
+from app.services.signals import user_registered
 
 blp = Blueprint(
     "auth_api", __name__, description="Accounts and JWTs: register, token, refresh, revoke."

@@ -1,4 +1,4 @@
-"""A lazily created Redis client, so no connection exists before gunicorn forks."""
+"""The lazily created Redis client: no connection exists before gunicorn forks."""
 
 from __future__ import annotations
 
@@ -44,3 +44,7 @@ class RedisClient:
                     health_check_interval=30,
                 )
             return self._client
+
+
+# The one client holder; create_app binds it to the app's REDIS_URL.
+redis_client = RedisClient()

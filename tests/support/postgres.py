@@ -1,4 +1,4 @@
-"""Real PostgreSQL and Redis servers on loopback for the app's tests, stopped by pid."""
+"""A private PostgreSQL on 127.0.0.1: one initdb'ed template, copied for every server."""
 
 from __future__ import annotations
 
@@ -9,17 +9,12 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import psycopg
-import pytest
-import redis
 
-from tests.support.servers import ServerError as ServerError  # the app's tests import it here
-from tests.support.servers import free_port as free_port_in
-from tests.support.servers import stop_pid
+from tests.support.servers import ServerError, fail, free_port, stop_pid
 
 
 def _pg_bin() -> Path:
@@ -32,18 +27,7 @@ def _pg_bin() -> Path:
 
 
 PG_BIN = _pg_bin()
-PORT_RANGE = (21000, 21999)
 START_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    """Return a port from this suite's range that nothing listens on."""
-    return free_port_in(PORT_RANGE)
-
-
-def fail(message: str) -> NoReturn:
-    """A server that cannot start fails the test (never a skip, CI=true or not)."""
-    pytest.fail(f"test server could not start: {message}", pytrace=False)
 
 
 def _run_as() -> str | None:
@@ -97,15 +81,15 @@ class PostgresTemplate:
         if self.user:
             shutil.chown(path, self.user, self.user)
 
-    def new_server(self) -> PostgresServer:
-        """Return an unstarted server with its own copy of the template."""
+    def new_server(self, port_range: tuple[int, int]) -> PostgresServer:
+        """Return an unstarted server with its own copy of the template, on PORT_RANGE."""
         data = Path(tempfile.mkdtemp(prefix="data-", dir=self.root))
         shutil.rmtree(data)
         shutil.copytree(self.data, data, symlinks=True)
         if self.user:
             subprocess.run(["chown", "-R", f"{self.user}:{self.user}", str(data)], check=True)
         data.chmod(0o700)
-        return PostgresServer(data, free_port(), self.user)
+        return PostgresServer(data, free_port(port_range), self.user)
 
     def cleanup(self) -> None:
         """Delete every data directory."""
@@ -178,86 +162,14 @@ class PostgresServer:
             conn.execute(sql)  # type: ignore[arg-type]
 
 
-class RedisServer:
-    """A private redis-server on 127.0.0.1 without persistence."""
-
-    def __init__(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise ServerError("redis-server not found: install it (apt-get install redis-server)")
-        self.binary = binary
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="kit-app-redis-"))
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        """Return a REDIS_URL for database 0."""
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        """Start redis-server and wait for PONG."""
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.dir),
-                "--daemonize",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=1)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerError(f"redis-server exited with {self.process.returncode}")
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        self.stop()
-        raise ServerError(f"redis-server did not answer within {START_TIMEOUT}s")
-
-    def stop(self) -> None:
-        """Stop redis-server by pid."""
-        if self.process is not None:
-            stop_pid(self.process, signal.SIGTERM)
-            self.process = None
-
-    def cleanup(self) -> None:
-        """Stop and delete its directory."""
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def serving_postgres(template: PostgresTemplate) -> Iterator[PostgresServer]:
+def serving_postgres(
+    template: PostgresTemplate, port_range: tuple[int, int]
+) -> Iterator[PostgresServer]:
     """Yield a started PostgreSQL, then stop it (use with `yield from` in a fixture)."""
-    server = template.new_server()
+    server = template.new_server(port_range)
     try:
         server.start()
     except ServerError as exc:
         fail(str(exc))
     yield server
     server.stop()
-
-
-def serving_redis(make: Callable[[], RedisServer] = RedisServer) -> Iterator[RedisServer]:
-    """Yield a started Redis built by MAKE, then delete it (use with `yield from`)."""
-    try:
-        server = make()
-        server.start()
-    except ServerError as exc:
-        fail(str(exc))
-    yield server
-    server.cleanup()

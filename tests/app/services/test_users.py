@@ -1,4 +1,4 @@
-"""Edge cases of app/auth/service.py and app/security/limits.py that requests rarely reach."""
+"""app/services/users.py: sign-in and account edge cases that requests rarely reach."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from flask import Flask
 from web_helpers import PASSWORD, get_tokens, make_user
 
 from app import create_app
-from app.auth import service
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import User
-from app.security.limits import account_key, storage_healthy
 from app.security.passwords import verify_password
+from app.services import users as service
 from app.services.errors import ConflictError
+from app.services.users import ensure_admin
 from app.settings import AuthSettings
 
 
@@ -43,26 +43,6 @@ def test_a_lost_registration_race_is_a_conflict(
             service.register_user("race@example.com", PASSWORD)
 
 
-def test_account_key_survives_hostile_bodies(app: Flask) -> None:
-    deep = b"[" * 5000 + b"]" * 5000
-    with app.test_request_context(
-        "/api/v1/auth/token", method="POST", data=deep, content_type="application/json"
-    ):
-        assert account_key().startswith("ip:")
-    with app.test_request_context("/login", method="POST", data={"email": " Who@Example.com "}):
-        assert account_key() == "account:who@example.com"
-
-
-def test_storage_errors_count_as_unhealthy(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken() -> bool:
-        raise ConnectionError("refused")
-
-    with app.app_context():
-        assert storage_healthy()
-        monkeypatch.setattr(limiter.storage, "check", broken)
-        assert not storage_healthy()
-
-
 def test_raising_the_argon2_cost_upgrades_hashes_at_sign_in(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cost.db'}"
     cheap = create_app(make_settings(url, auth=AuthSettings(argon2_memory_kib=8 * 1024)))
@@ -81,3 +61,12 @@ def test_raising_the_argon2_cost_upgrades_hashes_at_sign_in(tmp_path: Path) -> N
         db.engine.dispose()
     assert "m=16384" in new_hash
     assert verify_password(new_hash, PASSWORD)
+
+
+def test_ensure_admin_reports_no_change_for_an_existing_admin(app: Flask) -> None:
+    with app.app_context():
+        user, changed = ensure_admin("boss@example.com", "a very long password")
+        assert changed
+        again, changed = ensure_admin("BOSS@example.com", "another long password")
+        assert again.id == user.id
+        assert not changed

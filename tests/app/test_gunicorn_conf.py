@@ -6,7 +6,6 @@ import datetime
 import http.client
 import importlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,13 +15,12 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
-from app_servers import free_port
+from app_helpers import app_port
 from gunicorn.config import Config
 
 from app.observability.gunicorn import JsonGunicornLogger
+from tests.support.gunicorn import GUNICORN, ROOT, app_env
 
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:app.gunicorn_conf", "app.wsgi:app"]
 GUNICORN_VARS = (
     "GUNICORN_BIND",
     "GUNICORN_WORKERS",
@@ -123,8 +121,7 @@ def test_json_access_line(capfd: pytest.CaptureFixture[str]) -> None:
 def gunicorn_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment for a real gunicorn on a SQLite file migrated by `flask db upgrade`."""
     tmp_path = tmp_path_factory.mktemp("gunicorn")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DATABASE", "REDIS"))}
-    env.update(
+    env = app_env(
         APP_ENV="development",
         APP_VERSION="7.7.7",
         APP_COLOR="green",
@@ -151,7 +148,7 @@ def gunicorn(
 ) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
     """A real gunicorn master started with the kit's config; stopped by pid."""
     out = tmp_path / "gunicorn.out"
-    port = free_port()
+    port = app_port()
     with out.open("wb") as sink:
         process = subprocess.Popen(
             GUNICORN,

@@ -48,7 +48,7 @@ def test_sqlite_round_trip(tmp_path: Path) -> None:
 
 
 def test_every_revision_has_a_downgrade() -> None:
-    versions = Path(__file__).resolve().parents[2] / "app" / "migrations" / "versions"
+    versions = Path(__file__).resolve().parents[3] / "app" / "migrations" / "versions"
     revisions = sorted(versions.glob("*.py"))
     assert revisions
     for revision in revisions:

@@ -1,4 +1,4 @@
-"""Dependency failure: stop PostgreSQL / Redis under a running app, then bring them back."""
+"""app/database.py: stop PostgreSQL under a running app, hang it, slow it; waits stay bounded."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from app_helpers import make_settings, sign_in
-from app_servers import PostgresServer, PostgresTemplate, RedisServer, free_port, serving_postgres
+from app_helpers import APP_PORTS, app_port, make_settings, sign_in, timed_get
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.extensions import db
 from app.models import User
+from tests.support.postgres import PostgresServer, PostgresTemplate, serving_postgres
 
 QUICK = 3.0  # seconds: an unreachable database must not hold a request longer
 
@@ -23,13 +25,7 @@ QUICK = 3.0  # seconds: an unreachable database must not hold a request longer
 @pytest.fixture
 def own_postgres(pg_template: PostgresTemplate) -> Iterator[PostgresServer]:
     """A PostgreSQL server this test may stop and restart."""
-    yield from serving_postgres(pg_template)
-
-
-def timed_get(client: FlaskClient, path: str) -> tuple[int, dict[str, object], float]:
-    started = time.monotonic()
-    response = client.get(path)
-    return response.status_code, response.get_json(), time.monotonic() - started
+    yield from serving_postgres(pg_template, APP_PORTS)
 
 
 def wait_until_ok(client: FlaskClient, path: str, timeout: float = 10) -> float:
@@ -79,6 +75,8 @@ def test_database_outage_gives_quick_503s_and_recovers(own_postgres: PostgresSer
     assert took < QUICK
     assert body["failing"] == ["database"]
     assert "database" in str(body["message"])
+    assert "127.0.0.1" not in str(body)
+    assert "refused" not in str(body)
     assert client.get("/healthz").status_code == 200  # liveness ignores dependencies
 
     own_postgres.start()
@@ -95,31 +93,10 @@ def test_database_outage_gives_quick_503s_and_recovers(own_postgres: PostgresSer
         db.engine.dispose()
 
 
-def test_redis_outage_is_named_by_readyz_and_recovers(
-    pg_migrated: str, own_redis: RedisServer
-) -> None:
-    app = create_app(make_settings(pg_migrated, own_redis.url))
-    client = app.test_client()
-    assert client.get("/readyz").status_code == 200
-
-    own_redis.stop()
-    status, body, took = timed_get(client, "/readyz")
-    assert status == 503
-    assert took < QUICK
-    assert body["failing"] == ["redis"]
-    assert body["checks"]["database"]["status"] == "ok"  # type: ignore[index]
-    assert client.get("/api/v1/items").status_code == 200  # the API does not need Redis yet
-
-    own_redis.start()
-    assert wait_until_ok(client, "/readyz") < 10
-    with app.app_context():
-        db.engine.dispose()
-
-
 def test_hung_database_is_bounded_by_the_connect_timeout() -> None:
     # A listener that never answers: the TCP handshake succeeds, PostgreSQL's greeting never
     # comes, so only connect_timeout stops the wait.
-    port = free_port()
+    port = app_port()
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", port))
         silent.listen(16)
@@ -134,3 +111,30 @@ def test_hung_database_is_bounded_by_the_connect_timeout() -> None:
         assert status == 503
         assert body["failing"] == ["database"]
         assert took < 2 + QUICK
+
+
+def test_statement_timeout_bounds_slow_queries(pg_migrated: str) -> None:
+    app = create_app(make_settings(pg_migrated, database={"statement_timeout_ms": 200}))
+    with app.app_context():
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="statement timeout"):
+            db.session.execute(text("SELECT pg_sleep(5)"))
+        assert time.monotonic() - started < 2
+        db.session.rollback()
+        db.engine.dispose()
+
+
+def test_slow_query_in_a_request_is_a_json_503(pg_migrated: str) -> None:
+    app = create_app(make_settings(pg_migrated, database={"statement_timeout_ms": 200}))
+
+    @app.get("/api/v1/slow")
+    def slow() -> str:
+        db.session.execute(text("SELECT pg_sleep(5)"))
+        return "unreachable"
+
+    response = app.test_client().get("/api/v1/slow")
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "service_unavailable"
+    assert response.headers["Retry-After"] == "5"
+    with app.app_context():
+        db.engine.dispose()

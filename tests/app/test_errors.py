@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import _first_message, _reason_code
+from app.extensions import db
 
 URL = "/api/v1/items"
 
@@ -163,3 +167,24 @@ def test_api_paths_answer_json_even_to_browsers(client: FlaskClient) -> None:
 def test_400_json_nested_too_deeply(client: FlaskClient, owner: int) -> None:
     response = client.post(URL, data="[" * 100_000 + "]" * 100_000, content_type="application/json")
     assert_error(response, 400, "bad_request")
+
+
+def test_reason_codes() -> None:
+    assert _reason_code(418) == "i'm_a_teapot"
+    assert _reason_code(599) == "error"
+    assert _first_message({"json": {"title": ["Bad."]}}) == "Bad."
+    assert _first_message({"json": {}}) is None
+
+
+def test_rollback_failure_after_an_error_is_tolerated(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @app.get("/api/v1/conflict")
+    def conflict() -> str:
+        def broken_rollback() -> None:
+            raise ConnectionError("gone")
+
+        monkeypatch.setattr(db.session, "rollback", broken_rollback)
+        raise IntegrityError("INSERT", {}, Exception("duplicate"))
+
+    assert app.test_client().get("/api/v1/conflict").status_code == 409

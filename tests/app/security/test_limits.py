@@ -1,17 +1,18 @@
-"""app/security/limits.py: 429 JSON with Retry-After, per IP and per account, Redis up and down."""
+"""app/security/limits.py: sign-in and registration limits, with and without Redis."""
 
 from __future__ import annotations
 
+import pytest
 from app_helpers import make_settings
-from app_servers import RedisServer
 from flask import Flask
 from flask.testing import FlaskClient
 from web_helpers import HTML, PASSWORD, csrf_from, make_user
 
 from app import create_app
-from app.extensions import db
-from app.security.limits import storage_healthy
+from app.extensions import db, limiter
+from app.security.limits import account_key, storage_healthy
 from app.settings import AuthSettings
+from tests.support.redis_server import RedisServer
 
 TOKEN = "/api/v1/auth/token"
 REGISTER = "/api/v1/auth/register"
@@ -145,3 +146,23 @@ def test_redis_down_sign_in_fails_open_registration_fails_closed(own_redis: Redi
         assert storage_healthy()
     back = client.post(REGISTER, json={"email": "new@example.com", "password": PASSWORD})
     assert back.status_code == 201
+
+
+def test_account_key_survives_hostile_bodies(app: Flask) -> None:
+    deep = b"[" * 5000 + b"]" * 5000
+    with app.test_request_context(
+        "/api/v1/auth/token", method="POST", data=deep, content_type="application/json"
+    ):
+        assert account_key().startswith("ip:")
+    with app.test_request_context("/login", method="POST", data={"email": " Who@Example.com "}):
+        assert account_key() == "account:who@example.com"
+
+
+def test_storage_errors_count_as_unhealthy(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> bool:
+        raise ConnectionError("refused")
+
+    with app.app_context():
+        assert storage_healthy()
+        monkeypatch.setattr(limiter.storage, "check", broken)
+        assert not storage_healthy()

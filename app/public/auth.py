@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.auth import service
-from app.auth.forms import LoginForm, RegisterForm
-from app.auth.signals import user_registered
+from app.public.forms import LoginForm, RegisterForm
 from app.security.limits import register_limits, sign_in_limits
+from app.services import users as service
 from app.services.errors import ServiceError
+from app.services.signals import user_registered
 
 bp = Blueprint("auth", __name__)
 
