@@ -2,7 +2,8 @@
 
 Every health question of the kit goes through here: is a colour up with the expected version
 (the stack starting it, the rollout deploying it), which colour answers the public route (the
-switch confirming itself), and the smoke checks' requests.
+switch confirming itself), and the smoke checks' requests. Where the service reports its
+version and colour (route, JSON fields, headers) comes from its contract's [health] table.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-HEALTH_PATH = "/healthz"
-VERSION_HEADER = "x-app-version"
-COLOUR_HEADER = "x-app-color"
+from kitcore.contract import Health
 
 
 class ProbeError(OSError):
@@ -63,22 +62,30 @@ def get(url: str, ca_cert: Path | None = None, timeout: float = 5.0) -> Answer:
         raise ProbeError(f"GET {url}: {exc}") from exc
 
 
-def identity(base_url: str, ca_cert: Path | None = None, timeout: float = 5.0) -> Identity:
-    """Ask base_url's health route which release answers it."""
-    answer = get(base_url.rstrip("/") + HEALTH_PATH, ca_cert, timeout)
+def answered_by(answer: Answer, health: Health) -> Identity:
+    """Read which release sent an answer: the identity route's JSON fields, else its headers."""
     try:
         body = answer.json()
     except ValueError:
         body = {}
     body = body if isinstance(body, dict) else {}
     return Identity(
-        version=body.get("version") or answer.headers.get(VERSION_HEADER),
-        colour=body.get("color") or answer.headers.get(COLOUR_HEADER),
+        version=body.get(health.version_field) or answer.headers.get(health.version_header.lower()),
+        colour=body.get(health.colour_field) or answer.headers.get(health.colour_header.lower()),
     )
+
+
+def identity(
+    base_url: str, health: Health, ca_cert: Path | None = None, timeout: float = 5.0
+) -> Identity:
+    """Ask base_url's identity route which release answers it."""
+    answer = get(base_url.rstrip("/") + health.identity, ca_cert, timeout)
+    return answered_by(answer, health)
 
 
 def wait_for(
     base_url: str,
+    health: Health,
     expected: Identity,
     wait: float,
     ca_cert: Path | None = None,
@@ -88,7 +95,7 @@ def wait_for(
     deadline = time.monotonic() + wait
     while True:
         try:
-            seen = identity(base_url, ca_cert, timeout=2)
+            seen = identity(base_url, health, ca_cert, timeout=2)
             last = f"answered by {seen}"
             if _matches(seen, expected):
                 return

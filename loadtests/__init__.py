@@ -1,1 +1,1 @@
-"""Locust users, the gate plugin and the gate thresholds for the kit's rollouts."""
+"""The kit's load machinery: the locust gate plugin, its defaults, the proxy benchmark."""

@@ -1,9 +1,12 @@
 """Locust plugin: the pass/fail gate as a quitting hook, plus a per-second timeline.
 
+Loaded beside the service's own locustfile (`locust -f loadtests/gate.py,SERVICE_LOCUSTFILE`).
 The verdict is computed from locust's own stats objects (environment.stats.total) when
 locust quits, then written as JSON (--verdict-file) for the rollout tool, and the process
 exit code is set from it. The timeline (requests, failures and response times per second,
-colour that answered) only feeds the report chart and the before/during/after figures.
+colour that answered, read from --colour-header) only feeds the report chart and the
+before/during/after figures. A service's users may report what they wrote and which optional
+features they skipped through `extras`, so the verdict can list them.
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ import logging
 import ssl
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from locust import events
 from locust.env import Environment
 
-from loadtests import session
-from rollout.verify.gates import DEFAULT_GATES_FILE, GateConfig, Measures, evaluate, load_gates
+from rollout.verify.gates import GateConfig, Measures, evaluate, load_gates
 
 log = logging.getLogger("loadtests.gate")
 
@@ -38,6 +41,7 @@ class Timeline:
     """Per-second counts, failures, response-time histogram and answering colour."""
 
     def __init__(self) -> None:
+        self.colour_header = ""  # from --colour-header, the service's contract
         self.requests: Counter[int] = Counter()
         self.failures: Counter[int] = Counter()
         self.times: defaultdict[int, Counter[int]] = defaultdict(Counter)
@@ -67,23 +71,40 @@ class Timeline:
         ]
 
 
+@dataclass
+class Extras:
+    """What the service's users report beside locust's stats."""
+
+    skipped: dict[str, str] = field(default_factory=dict)
+    created_ids: list[str] = field(default_factory=list)
+
+
 timeline = Timeline()
+extras = Extras()
 
 
 @events.init_command_line_parser.add_listener
 def _add_arguments(parser: Any) -> None:
     group = parser.add_argument_group("kit gate")
     group.add_argument("--gate", default="", help="gate name in the gates file (pass/fail hook)")
-    group.add_argument("--gates-file", default=str(DEFAULT_GATES_FILE), help="gates TOML file")
+    group.add_argument("--gates-file", default="", help="the service's gates TOML file")
+    group.add_argument("--environment", default="local", help="section of the gates file")
+    group.add_argument("--colour-header", default="", help="response header naming the colour")
     group.add_argument("--gate-json", default="", help="resolved gate thresholds (from rollout)")
     group.add_argument("--verdict-file", default="", help="write the verdict JSON here")
     group.add_argument("--ca-cert", default="", help="CA bundle to trust for https hosts")
 
 
-def _ssl_context(environment: Environment) -> ssl.SSLContext:
+def ssl_context(environment: Environment) -> ssl.SSLContext:
     """Build the TLS context users and probes share: verify against --ca-cert when given."""
     ca = getattr(environment.parsed_options, "ca_cert", "") if environment.parsed_options else ""
     return ssl.create_default_context(cafile=ca or None)
+
+
+@events.init.add_listener
+def _remember_options(environment: Environment, **_: Any) -> None:
+    opts = environment.parsed_options
+    timeline.colour_header = getattr(opts, "colour_header", "") if opts is not None else ""
 
 
 @events.request.add_listener
@@ -91,16 +112,10 @@ def _on_request(
     response_time: float, exception: BaseException | None, response: Any = None, **_: Any
 ) -> None:
     colour = None
-    if response is not None and getattr(response, "headers", None) is not None:
-        colour = response.headers.get("X-App-Color")
+    headers = getattr(response, "headers", None) if response is not None else None
+    if timeline.colour_header and headers is not None:
+        colour = headers.get(timeline.colour_header)
     timeline.add(response_time, exception is not None, colour)
-
-
-@events.test_start.add_listener
-def _probe(environment: Environment, **_: Any) -> None:
-    """Sign in and probe optional features once, before the users start."""
-    if environment.host:
-        session.probe(environment.host, _ssl_context(environment))
 
 
 def gate_config(environment: Environment) -> GateConfig | None:
@@ -110,8 +125,8 @@ def gate_config(environment: Environment) -> GateConfig | None:
         return None
     if opts.gate_json:
         return GateConfig.from_json(opts.gate_json)
-    if opts.gate:
-        return load_gates(Path(opts.gates_file))[opts.gate]
+    if opts.gate and opts.gates_file:
+        return load_gates(Path(opts.gates_file), opts.environment)[opts.gate]
     return None
 
 
@@ -159,8 +174,8 @@ def _gate(environment: Environment, **_: Any) -> None:
         "measures": {**m.__dict__, "fail_ratio": m.fail_ratio},
         "errors": errors,
         "endpoints": endpoints,
-        "skipped_features": session.shared.skipped,
-        "created_ids": session.shared.created_ids,
+        "skipped_features": extras.skipped,
+        "created_ids": extras.created_ids,
         "timeline": timeline.rows(),
     }
     opts = environment.parsed_options

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from kitcore.contract import Contract
 from stack.errors import StackError
 from stack.proc import run
 
@@ -150,6 +151,7 @@ class Listeners:
     tls_cert: Path
     tls_key: Path
     hsts_max_age: int
+    service: Mapping[str, str] = field(default_factory=dict)  # proxy_variables(contract)
     host: str = "127.0.0.1"
 
     def variables(self) -> dict[str, str]:
@@ -167,4 +169,18 @@ class Listeners:
             "NGINX_TLS_CERT": str(self.tls_cert),
             "NGINX_TLS_KEY": str(self.tls_key),
             "NGINX_HSTS_MAX_AGE": str(self.hsts_max_age),
+            **self.service,
         }
+
+
+def proxy_variables(contract: Contract) -> dict[str, str]:
+    """Return the ${NGINX_*} values that come from the service's contract."""
+    nginx = contract.nginx
+    # One regex location for every credential path: an alternation of exact paths; `(?!)`
+    # never matches, for a service with none.
+    limited = "|".join(re.escape(path) for path in nginx.rate_limited) or "(?!)"
+    return {
+        "NGINX_RATE_LIMITED": limited,
+        "NGINX_METRICS_PATH": contract.health.metrics or "/metrics",
+        "NGINX_STATIC_URL": nginx.static_url,
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from kitcore.colours import COLOURS
 from stack import services
@@ -14,23 +13,26 @@ from stack.nginx import Nginx
 from stack.ports import describe_holder, port_free
 from stack.supervisor import Program
 
+SERVICE_PROGRAMS = ("postgres", "redis", "s3")
+
 
 def build_programs(
-    cfg: StackConfig, creds: Credentials, nginx: Nginx, worker_release: Path | None
+    cfg: StackConfig, creds: Credentials, nginx: Nginx, services_used: list[str], worker: bool
 ) -> list[Program]:
-    """Return every program; the worker only when worker_release has an app.worker module."""
+    """Return the programs: the services the contract uses, both colours, worker, Nginx."""
     launch = [sys.executable, "-m", "stack.launch", str(cfg.state_dir)]
-    programs = [
-        services.postgres_program(cfg),
-        services.redis_program(cfg, creds),
-        services.s3_program(cfg, creds),
-    ]
+    makers = {
+        "postgres": lambda: services.postgres_program(cfg),
+        "redis": lambda: services.redis_program(cfg, creds),
+        "s3": lambda: services.s3_program(cfg, creds),
+    }
+    programs = [makers[name]() for name in SERVICE_PROGRAMS if name in services_used]
     # stopwaitsecs above gunicorn's graceful timeout (30 s): SIGTERM drains, then SIGKILL.
     programs += [
         Program(f"app-{c}", [*launch, "colour", c], cfg.repo_root, priority=50, stopwaitsecs=40)
         for c in COLOURS
     ]
-    if worker_release and has_module(worker_release, "app", "worker"):
+    if worker:
         programs.append(
             Program("worker", [*launch, "worker"], cfg.repo_root, priority=60, stopwaitsecs=40)
         )
@@ -59,9 +61,3 @@ def check_ports_free(cfg: StackConfig, names: list[str]) -> None:
                 raise StackError(
                     f"port {port} ({what}) on {HOST} is already taken: {describe_holder(port)}"
                 )
-
-
-def has_module(root: Path, *parts: str) -> bool:
-    """Tell whether root holds module a.b as a file or a package."""
-    base = root.joinpath(*parts)
-    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kitcore.colours import other
+from kitcore.contract import Contract
 from kitcore.release import Release
 from stack.config import HOST, StackConfig
 from stack.errors import StackError
-from stack.nginx import Listeners, Nginx, render_tree, write_atomic
+from stack.nginx import Listeners, Nginx, proxy_variables, render_tree, write_atomic
 
 UPSTREAM_FILES = ("upstream/active.conf", "upstream/preview.conf")
 
@@ -109,8 +110,10 @@ def switch_upstreams(
 class Routing:
     """The routing of one stack: its Nginx prefix, templates and colours' releases."""
 
-    def __init__(self, config: StackConfig, nginx: Nginx, templates: Path) -> None:
-        self.config, self.nginx, self.templates = config, nginx, templates
+    def __init__(
+        self, config: StackConfig, contract: Contract, nginx: Nginx, templates: Path
+    ) -> None:
+        self.config, self.contract, self.nginx, self.templates = config, contract, nginx, templates
         self.conf_dir = nginx.conf.parent
         self.pid_file = nginx.prefix / "run" / "nginx.pid"
 
@@ -129,9 +132,15 @@ class Routing:
             return "blue"
 
     def route(self, colour: str, release: Release | None) -> Route:
-        """Return colour's upstream target (its release's app dir serves the static files)."""
-        app_root = release.source_dir / "app" if release else self.config.state_dir / "releases"
-        return Route(colour, self.config.colour_port(colour), app_root)
+        """Return colour's upstream target; the release's static files are served from it."""
+        static_dir = self.contract.nginx.static_dir
+        # Nginx appends the whole URI to root: root is the static dir's parent. Without static
+        # files the root is a dir with none, so every static request falls back to the app.
+        if release and static_dir:
+            root = (release.source_dir / static_dir).parent
+        else:
+            root = self.config.state_dir / "no-static-files"
+        return Route(colour, self.config.colour_port(colour), root)
 
     def render(self, releases: dict[str, Release | None], tls_dir: Path) -> None:
         """Render the whole Nginx config, keeping the current routing."""
@@ -144,6 +153,7 @@ class Routing:
             tls_dir / "server.pem",
             tls_dir / "server.key",
             self.config.hsts_max_age,
+            proxy_variables(self.contract),
         )
         blue = releases.get("blue")
         routes = {c: self.route(c, releases.get(c) or blue) for c in (active, other(active))}

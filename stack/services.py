@@ -25,8 +25,6 @@ from stack.proc import run
 from stack.supervisor import Program
 from stack.sysdeps import PG_BIN, venv_bin
 
-APP_DB = "kit"
-APP_ROLE = "kit"
 # root cannot run postgres: the cluster belongs to the Debian package's system user.
 PG_SYSTEM_USER = "postgres"
 _T = TypeVar("_T")
@@ -109,8 +107,8 @@ def init_postgres(cfg: StackConfig, creds: Credentials) -> None:
         pwfile.unlink()
 
 
-def create_app_database(cfg: StackConfig, creds: Credentials) -> None:
-    """Create the app's role and database (not a superuser) if they do not exist yet."""
+def create_app_database(cfg: StackConfig, creds: Credentials, name: str) -> None:
+    """Create the service's role and database, both called name (not a superuser)."""
     conn = _wait(
         lambda: psycopg.connect(
             host=HOST,
@@ -124,16 +122,16 @@ def create_app_database(cfg: StackConfig, creds: Credentials) -> None:
         "postgres",
     )
     with conn:
-        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]).fetchone():
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone():
             conn.execute(
                 sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-                    sql.Identifier(APP_ROLE), sql.Literal(creds.postgres_app_password)
+                    sql.Identifier(name), sql.Literal(creds.postgres_app_password)
                 )
             )
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [APP_DB]).fetchone():
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(
                 sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                    sql.Identifier(APP_DB), sql.Identifier(APP_ROLE)
+                    sql.Identifier(name), sql.Identifier(name)
                 )
             )
 

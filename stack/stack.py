@@ -4,43 +4,49 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from kitcore import probe
 from kitcore.colours import COLOURS, check_colour, other
+from kitcore.contract import CONTRACT_FILE, Contract, load_contract
 from kitcore.migrations import database_heads, pending_revisions
 from kitcore.paths import KIT_ROOT
 from kitcore.release import Release, checkout_version, materialise
 from stack import services
 from stack.appenv import app_environment, write_app_env
-from stack.assigned import read_release, write_release
+from stack.assigned import Assignment, read_release, write_assignment
 from stack.certs import ensure_certificates
 from stack.config import HOST, StackConfig, prepare_state_dir
 from stack.credentials import Credentials
 from stack.errors import StackError
 from stack.nginx import Nginx
 from stack.proc import run
-from stack.programs import build_programs, check_ports_free
+from stack.programs import SERVICE_PROGRAMS, build_programs, check_ports_free
 from stack.routing import Routing
 from stack.status import ColourStatus, ProcessStatus, StackStatus
 from stack.supervisor import RUNNING, Program, Supervisor, alive
-from stack.sysdeps import ensure_system_packages, venv_bin
+from stack.sysdeps import ensure_system_packages
+from stack.venvs import COMPLETE, ensure_venv, venv_key, venv_program
 
-SERVICES = ("postgres", "redis", "s3")
 HEALTH_TIMEOUT = 60.0
 
 
 class LocalStack:
     """Start, inspect, switch and stop the local stack of one StackConfig."""
 
-    def __init__(self, config: StackConfig, echo: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: StackConfig,
+        contract: Contract | None = None,
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
         self.config = config
+        self.contract = contract or load_contract(config.repo_root / CONTRACT_FILE)
         self.state = config.state_dir
         self.supervisor = Supervisor(self.state, config.repo_root)
         self.nginx = Nginx(prefix=self.state / "nginx", conf=self.state / "nginx/conf/nginx.conf")
-        self.routing = Routing(config, self.nginx, KIT_ROOT / "nginx" / "templates")
+        self.routing = Routing(config, self.contract, self.nginx, KIT_ROOT / "nginx" / "templates")
         self._echo = echo or (lambda _message: None)
 
     # -- addresses ---------------------------------------------------------------------------
@@ -79,7 +85,7 @@ class LocalStack:
 
     def app_env(self) -> dict[str, str]:
         """Return the environment app processes get (services, secrets, gunicorn sizing)."""
-        return app_environment(self.config, self.credentials)
+        return app_environment(self.config, self.credentials, self.contract)
 
     # -- up / down -----------------------------------------------------------------------------
     def up(self) -> None:
@@ -90,22 +96,27 @@ class LocalStack:
             self._echo(f"state dir: {self.state} (the checkout's .state is not reachable)")
         creds = self.credentials
         ensure_certificates(self.state / "tls")
-        write_app_env(self.config, creds)
+        write_app_env(self.config, creds, self.contract)
         blue = read_release(self.state, "blue") or self._initial_release()
         active = self.routing.current()
         self.routing.render(self._releases(), self.state / "tls")
         programs = self._programs()
         self._check_ports([p.name for p in programs])
-        services.init_postgres(self.config, creds)
+        used = self.contract.platform.services
+        if "postgres" in used:
+            services.init_postgres(self.config, creds)
         self.supervisor.render(programs)
         self.supervisor.ensure_running()
-        for name in SERVICES:
+        for name in [s for s in SERVICE_PROGRAMS if s in used]:
             if not self._running(name):
                 self._echo(f"starting {name}")
             self.supervisor.start(name)
-        services.create_app_database(self.config, creds)
-        services.wait_redis(self.config, creds)
-        services.create_bucket(self.config, creds)
+        if "postgres" in used:
+            services.create_app_database(self.config, creds, self.contract.platform.database)
+        if "redis" in used:
+            services.wait_redis(self.config, creds)
+        if "s3" in used:
+            services.create_bucket(self.config, creds)
         active_release = read_release(self.state, active) or blue
         self._migrate_if_pending(active_release)
         if not self._running(f"app-{active}"):
@@ -113,8 +124,6 @@ class LocalStack:
             self._start_colour(active, active_release)
         if any(p.name == "worker" for p in programs):
             self.supervisor.start("worker")
-        else:
-            self._echo("no app.worker module in the release: worker not started")
         self._start_nginx()
         self._echo(f"up: {self.public_url} (active {active}), preview {self.preview_url}")
 
@@ -126,7 +135,7 @@ class LocalStack:
             return
         pids = [i["pid"] for i in infos if i["pid"]]
         names = {i["name"] for i in infos}
-        for group in (["nginx"], ["app-blue", "app-green", "worker"], list(SERVICES)):
+        for group in (["nginx"], ["app-blue", "app-green", "worker"], list(SERVICE_PROGRAMS)):
             present = [n for n in group if n in names]
             if present:
                 self._echo(f"stopping {', '.join(present)}")
@@ -141,8 +150,11 @@ class LocalStack:
     def start_colour(self, colour: str, release: Release) -> None:
         """(Re)start colour's gunicorn on the release; return once it answers as that release."""
         check_colour(colour)
-        if not (release.source_dir / "app" / "wsgi.py").exists():
-            raise StackError(f"{release.source_dir} is not a release (no app/wsgi.py)")
+        entry = self.contract.module_file(self.contract.serve.wsgi_module)
+        if not (release.source_dir / entry).exists():
+            raise StackError(
+                f"{release.source_dir} is not a release of {self.contract.name} (no {entry})"
+            )
         if not self.supervisor.is_running():
             raise StackError("the local stack is not up (run `make up`)")
         if self._running(f"app-{colour}") and self._receives_traffic(colour):
@@ -174,14 +186,19 @@ class LocalStack:
         """Return the release colour was last started with."""
         return read_release(self.state, colour)
 
-    def migrate(self, release_dir: Path) -> None:
-        """Run `flask db upgrade` from release_dir against the stack's database."""
+    def migrate(self, release: Release) -> None:
+        """Run the contract's migration command (upgrade) from the release, in its venv."""
+        if self.contract.migrate is None:
+            return
+        venv = ensure_venv(release.source_dir, self.contract, self.state / "venvs")
+        program, *args = self.contract.migrate.command
         env = self.app_env() | {
-            "FLASK_APP": "app.wsgi",
-            "PYTHONPATH": str(release_dir),
-            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "PYTHONPATH": str(release.source_dir),
+            "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "VIRTUAL_ENV": str(venv),
         }
-        run([str(venv_bin("flask")), "db", "upgrade"], env=env, cwd=release_dir, timeout=300)
+        argv = [venv_program(venv, program), *args, "upgrade"]
+        run(argv, env=env, cwd=release.source_dir, timeout=300)
 
     def status(self) -> StackStatus:
         """Report programs, the active colour and each colour's release."""
@@ -213,8 +230,16 @@ class LocalStack:
         self._echo(f"making release {version} from the working tree")
         path = materialise(self.config.repo_root, self.state / "releases", version)
         release = Release(version, path)
-        write_release(self.state, "blue", release)
+        self._assign("blue", release)
         return release
+
+    def _assign(self, colour: str, release: Release) -> None:
+        """Record the colour's release and the venv of its lock (built when new)."""
+        venvs = self.state / "venvs"
+        if not (venvs / venv_key(release.source_dir, self.contract) / COMPLETE).exists():
+            self._echo(f"building the virtualenv of {release.version}'s lock")
+        venv = ensure_venv(release.source_dir, self.contract, venvs)
+        write_assignment(self.state, colour, Assignment(release, venv))
 
     def _releases(self) -> dict[str, Release | None]:
         """Return the release each colour was last started with."""
@@ -222,9 +247,9 @@ class LocalStack:
 
     def _programs(self) -> list[Program]:
         """Return the programs for the current state (worker from the active release)."""
-        release = read_release(self.state, self.routing.current())
-        worker_release = release.source_dir if release else None
-        return build_programs(self.config, self.credentials, self.nginx, worker_release)
+        used = self.contract.platform.services
+        worker = bool(self.contract.serve.worker)
+        return build_programs(self.config, self.credentials, self.nginx, used, worker)
 
     def _check_ports(self, names: list[str]) -> None:
         """Fail with one clear line when a port of a program that is not running is taken."""
@@ -246,7 +271,7 @@ class LocalStack:
         if self._running(name):
             self.supervisor.stop([name], timeout=60)
         self._check_ports([name])
-        write_release(self.state, colour, release)
+        self._assign(colour, release)
         self.supervisor.start(name)
         self._check_health(colour, release, wait=HEALTH_TIMEOUT)
 
@@ -254,25 +279,26 @@ class LocalStack:
         """Require colour to answer as its release (waiting up to wait seconds)."""
         expected = probe.Identity(release.version if release else None, colour)
         tail = functools.partial(self.supervisor.tail, f"app-{colour}")  # read only on failure
+        health = self.contract.health
         try:
-            probe.wait_for(self.colour_url(colour), expected, wait, explain=tail)
+            probe.wait_for(self.colour_url(colour), health, expected, wait, explain=tail)
         except probe.ProbeError as exc:
             raise StackError(f"{colour} not healthy: {exc}") from exc
 
     def _answering_colour(self) -> str:
         """Ask through Nginx which colour answers the public URL."""
         try:
-            seen = probe.identity(self.public_url, self.ca_cert_path)
+            seen = probe.identity(self.public_url, self.contract.health, self.ca_cert_path)
         except probe.ProbeError as exc:
             raise StackError(f"no answer through nginx: {exc}") from exc
         return seen.colour or "no colour"
 
     def _migrate_if_pending(self, release: Release) -> None:
         """Apply the release's revisions the database lacks (the database is the ledger)."""
-        revisions = release.source_dir / "app" / "migrations"
-        if revisions.is_dir() and pending_revisions(revisions, self._database_heads()):
+        revisions = self.contract.release_revisions(release.source_dir)
+        if revisions and pending_revisions(revisions, self._database_heads()):
             self._echo(f"migrating the database for {release.version}")
-            self.migrate(release.source_dir)
+            self.migrate(release)
 
     def _database_heads(self) -> tuple[str, ...]:
         """Return the heads the database records."""
@@ -290,6 +316,6 @@ class LocalStack:
             self.supervisor.start("nginx")
         wanted = probe.Identity(None, self.routing.current())
         try:
-            probe.wait_for(self.public_url, wanted, 15, self.ca_cert_path)
+            probe.wait_for(self.public_url, self.contract.health, wanted, 15, self.ca_cert_path)
         except probe.ProbeError as exc:
             raise StackError(f"nginx does not route to the active colour: {exc}") from exc

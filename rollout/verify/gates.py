@@ -1,4 +1,4 @@
-"""Gate thresholds (loaded from loadtests/gates.toml) and the pass/fail verdict."""
+"""Gate thresholds (the service's gates file, one table per environment) and the verdict."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kitcore.paths import KIT_ROOT
 from rollout.verify.verdict import Verdict
 
-DEFAULT_GATES_FILE = KIT_ROOT / "loadtests" / "gates.toml"
 GATE_NAMES = ("pre_switch", "post_switch", "background")
 
 
@@ -64,15 +62,18 @@ def _coerce(cls: type[GateConfig], raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_gates(path: Path = DEFAULT_GATES_FILE) -> dict[str, GateConfig]:
-    """Read every [gate.NAME] table of a gates TOML file."""
+def load_gates(path: Path, environment: str = "local") -> dict[str, GateConfig]:
+    """Read every [ENVIRONMENT.GATE] table of a gates TOML file for one environment."""
     try:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise GateConfigError(f"cannot read gates file {path}: {exc}") from exc
-    tables = data.get("gate")
+    tables = data.get(environment)
     if not isinstance(tables, dict) or not tables:
-        raise GateConfigError(f"{path} has no [gate.NAME] tables")
+        known = ", ".join(sorted(data)) or "none"
+        raise GateConfigError(
+            f"{path} has no [{environment}.GATE] tables (environments: {known})"
+        )
     return {
         name: GateConfig(**_coerce(GateConfig, {**t, "name": name})) for name, t in tables.items()
     }
@@ -90,9 +91,11 @@ def parse_overrides(items: list[str]) -> dict[str, dict[str, str]]:
     return result
 
 
-def resolve_gates(path: Path, overrides: list[str]) -> dict[str, GateConfig]:
-    """Load a gates file and apply command-line overrides to it."""
-    gates = load_gates(path)
+def resolve_gates(
+    path: Path, overrides: list[str], environment: str = "local"
+) -> dict[str, GateConfig]:
+    """Load an environment's gates and apply command-line overrides to them."""
+    gates = load_gates(path, environment)
     for gate, values in parse_overrides(overrides).items():
         if gate not in gates:
             raise GateConfigError(

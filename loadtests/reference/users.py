@@ -14,15 +14,23 @@ import uuid
 from typing import Any
 
 import gevent.ssl
-from locust import FastHttpUser, between, tag, task
+from locust import FastHttpUser, between, events, tag, task
 from locust.env import Environment
 
-from loadtests.session import shared
+from loadtests.gate import ssl_context
+from loadtests.reference.session import probe, shared
 
 
 def _trusting(ca: str, cafile: str | None = None, **_: Any) -> gevent.ssl.SSLContext:
     """Build a verifying TLS context for the stack's CA (geventhttpclient passes its own cafile)."""
     return gevent.ssl.create_default_context(cafile=ca)
+
+
+@events.test_start.add_listener
+def _sign_in(environment: Environment, **_: Any) -> None:
+    """Sign in and probe optional features once, before the users start."""
+    if environment.host:
+        probe(environment.host, ssl_context(environment))
 
 
 class KitUser(FastHttpUser):

@@ -18,19 +18,21 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-log = logging.getLogger("loadtests.session")
+from loadtests.gate import extras
+
+log = logging.getLogger("loadtests.reference.session")
 ABSENT = frozenset({404, 405})
 EMAIL_ENV, PASSWORD_ENV = "LOCUST_USER_EMAIL", "LOCUST_USER_PASSWORD"
 
 
 @dataclass
 class Shared:
-    """State shared by every user of this locust process."""
+    """State shared by every user of this locust process (reported through the gate plugin)."""
 
     token: str | None = None
     owner_id: int | None = None
-    skipped: dict[str, str] = field(default_factory=dict)
-    created_ids: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=lambda: extras.skipped)
+    created_ids: list[str] = field(default_factory=lambda: extras.created_ids)
 
     def writes_enabled(self) -> bool:
         """Say whether item writes can be made (signed in, or an app without auth)."""
