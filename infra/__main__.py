@@ -20,7 +20,7 @@ name = settings.name
 tags = settings.tags
 
 # Network first: everything else lives in its private subnets.
-network = Network(name, NetworkArgs(settings=settings.network, tags=tags))
+network = Network(name, NetworkArgs(settings=settings.network, tags=tags, region=settings.region))
 
 # The cluster: an existing one by name, or one created here when createCluster is true.
 cluster: ClusterOidc
@@ -116,6 +116,8 @@ pulumi.export("region", settings.region)
 pulumi.export("domain", settings.domain)
 pulumi.export("appOrigin", settings.app_origin)
 pulumi.export("vpcId", network.vpc_id)
+# The range the pods' NetworkPolicy allows for the database, Redis and the AWS endpoints.
+pulumi.export("vpcCidr", network.vpc_cidr)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("appSecurityGroupId", network.app_security_group_id)
 pulumi.export("databaseHost", postgres.address)

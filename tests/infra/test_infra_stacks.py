@@ -5,12 +5,12 @@ from functools import cache
 
 import pytest
 import yaml
-from infra_harness import INFRA, Run, run_program
+from infra_harness import EXISTING_VPC_CIDR, INFRA, Run, run_program
 from kit_policies import args_class
 
 STACKS = ("dev", "staging", "prod")
 EXPORTS = {
-    "environment", "region", "domain", "appOrigin", "vpcId", "privateSubnetIds",
+    "environment", "region", "domain", "appOrigin", "vpcId", "vpcCidr", "privateSubnetIds",
     "appSecurityGroupId", "databaseHost", "databasePort", "databaseName", "databaseSecretArn",
     "redisHost", "redisPort", "redisSecretArn", "bucketName", "bucketArn", "certificateArn",
     "certManagerRoleArn", "ecrRepositoryUrl", "clusterName", "k8sNamespace", "serviceAccount",
@@ -171,7 +171,7 @@ def test_created_cluster_replaces_the_lookup_and_reaches_the_data() -> None:
     assert "aws:eks/getCluster:getCluster" not in run.invokes
     assert run.exports["clusterName"] == run.one("aws:eks/cluster:Cluster").state["name"]
     sources = {
-        r.inputs["referencedSecurityGroupId"]
+        r.inputs.get("referencedSecurityGroupId")
         for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     }
     assert "sg-eks-cluster" in sources
@@ -188,6 +188,8 @@ def test_existing_vpc_by_id() -> None:
     )
     assert not run.of_type("aws:ec2/vpc:Vpc")
     assert run.exports["vpcId"] == "vpc-0abc"
+    # The NetworkPolicy range is the real VPC's, looked up, never the vpcCidr default.
+    assert run.exports["vpcCidr"] == EXISTING_VPC_CIDR
     groups = run.of_type("aws:rds/subnetGroup:SubnetGroup")
     assert groups[0].inputs["subnetIds"] == ["subnet-1", "subnet-2"]
 
