@@ -32,11 +32,13 @@ REQUIRED = {
     "DATABASE_HOST": "databaseHost",
     "DATABASE_PORT": "databasePort",
     "DATABASE_NAME": "databaseName",
-    "DATABASE_SECRET_ARN": "databaseSecretArn",
+    "DATABASE_SECRET_ARN": "databaseSecretArn",  # the owner's: the migration Job only
+    "DATABASE_APP_SECRET_ARN": "databaseAppSecretArn",  # the app role's: web and worker
     "REDIS_HOST": "redisHost",
     "REDIS_PORT": "redisPort",
     "REDIS_SECRET_ARN": "redisSecretArn",
     "APP_ROLE_ARN": "appRoleArn",
+    "MIGRATE_ROLE_ARN": "migrateRoleArn",
     "CERTIFICATE_ARN": "certificateArn",
     "IMAGE_REPOSITORY": "ecrRepositoryUrl",
     "K8S_NAMESPACE": "k8sNamespace",
