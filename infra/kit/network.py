@@ -115,32 +115,45 @@ class Network(pulumi.ComponentResource):
             ("postgres", self.postgres_security_group_id, POSTGRES_PORT),
             ("redis", self.redis_security_group_id, REDIS_PORT),
         ):
-            aws.vpc.SecurityGroupIngressRule(
+            self._tcp_ingress(
                 f"{self._name}-{service}-from-{client}",
-                security_group_id=group,
+                group,
+                port,
+                f"{service} from {client}",
                 referenced_security_group_id=security_group_id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=f"{service} from {client}",
-                tags=self._tags,
-                opts=pulumi.ResourceOptions(parent=self),
             )
+
+    def _tcp_ingress(
+        self,
+        name: str,
+        group_id: pulumi.Input[str],
+        port: int,
+        description: str,
+        **source: pulumi.Input[str],
+    ) -> None:
+        """Let SOURCE (a security group or a CIDR) reach one TCP port of a group."""
+        aws.vpc.SecurityGroupIngressRule(
+            name,
+            security_group_id=group_id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=description,
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+            **source,
+        )
 
     def _interface_endpoints(self, name: str, region: str) -> None:
         """Create :data:`INTERFACE_ENDPOINTS` in the private subnets, reachable from the VPC."""
         group = self._security_group("endpoints", "AWS interface endpoints (HTTPS, SMTP)")
         for port in (HTTPS_PORT, SMTP_SUBMISSION_PORT):
-            aws.vpc.SecurityGroupIngressRule(
+            self._tcp_ingress(
                 f"{name}-endpoints-{port}",
-                security_group_id=group,
+                group,
+                port,
+                f"AWS APIs on {port} from inside the VPC",
                 cidr_ipv4=self.vpc_cidr,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=f"AWS APIs on {port} from inside the VPC",
-                tags=self._tags,
-                opts=pulumi.ResourceOptions(parent=self),
             )
         for service in INTERFACE_ENDPOINTS:
             aws.ec2.VpcEndpoint(

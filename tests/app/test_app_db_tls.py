@@ -8,7 +8,6 @@ and refuses another CA's certificate or a certificate for another host.
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import shutil
 from collections.abc import Iterator
@@ -18,8 +17,6 @@ import pytest
 from app_helpers import make_settings
 from app_servers import PostgresServer, PostgresTemplate, ServerError, fail
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -27,61 +24,31 @@ from sqlalchemy.exc import OperationalError
 from app import create_app
 from app.database import engine_options
 from app.extensions import db
-
-Key = ec.EllipticCurvePrivateKey
+from tests.support.certs import certificate, key_pem, pem
 
 
 def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _certificate(
-    subject: str, issuer: tuple[str, Key] | None, sans: list[x509.GeneralName] | None = None
-) -> tuple[x509.Certificate, Key]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    issuer_name, issuer_key = (subject, key) if issuer is None else issuer
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(subject))
-        .issuer_name(_name(issuer_name))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
-    )
-    if sans:
-        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-    return builder.sign(issuer_key, hashes.SHA256()), key
-
-
-def _pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
 class TlsPostgres:
     """A private PostgreSQL with ssl=on, its server certificate issued by a test CA."""
 
     def __init__(self, template: PostgresTemplate, tmp: Path, host_names: list[str]) -> None:
-        self.ca, ca_key = _certificate("kit test RDS-like CA", None)
+        self.ca, ca_key = certificate(_name("kit test RDS-like CA"))
         sans: list[x509.GeneralName] = [x509.DNSName(n) for n in host_names]
         sans += (
             [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))] if "localhost" in host_names else []
         )
-        server_cert, server_key = _certificate("db", ("kit test RDS-like CA", ca_key), sans)
+        server_cert, server_key = certificate(
+            _name("db"), (_name("kit test RDS-like CA"), ca_key), ca=False, sans=sans
+        )
         self.bundle = tmp / "ca-bundle.pem"
-        self.bundle.write_bytes(_pem(self.ca))
+        self.bundle.write_text(pem(self.ca))
         self.server: PostgresServer = template.new_server()
         data = self.server.data
-        (data / "server.crt").write_bytes(_pem(server_cert))
-        (data / "server.key").write_bytes(
-            server_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
+        (data / "server.crt").write_text(pem(server_cert))
+        (data / "server.key").write_text(key_pem(server_key))
         (data / "server.key").chmod(0o600)
         with (data / "postgresql.conf").open("a") as conf:
             conf.write("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
@@ -128,8 +95,8 @@ def test_verify_full_with_the_bundle_connects_over_tls(tls_pg: TlsPostgres) -> N
 def test_verify_full_refuses_a_certificate_of_another_ca(
     tls_pg: TlsPostgres, tmp_path: Path
 ) -> None:
-    other, _ = _certificate("someone else's CA", None)
-    (tmp_path / "other.pem").write_bytes(_pem(other))
+    other, _ = certificate(_name("someone else's CA"))
+    (tmp_path / "other.pem").write_text(pem(other))
     with pytest.raises(OperationalError, match="certificate verify failed"):
         _connects(tls_pg.url("verify-full"), str(tmp_path / "other.pem"))
     # sslmode=require (what the pods used before) accepts that same impostor setup.

@@ -108,21 +108,20 @@ class _Parser:
             raise ValueError(f"trailing tokens: {self.tokens[self.index :]}")
         return value
 
-    def or_(self) -> Any:
-        value = self.and_()
-        while self.peek() == "||":
+    def _chain(self, operator: str, operand: Callable[[], Any]) -> Any:
+        """Parse `operand (operator operand)*`; && and || yield an operand, as in GitHub."""
+        value = operand()
+        while self.peek() == operator:
             self.take()
-            right = self.and_()
-            value = value or right
+            right = operand()
+            value = (value and right) if operator == "&&" else (value or right)
         return value
 
+    def or_(self) -> Any:
+        return self._chain("||", self.and_)
+
     def and_(self) -> Any:
-        value = self.compare()
-        while self.peek() == "&&":
-            self.take()
-            right = self.compare()
-            value = value and right
-        return value
+        return self._chain("&&", self.compare)
 
     def compare(self) -> Any:
         value = self.unary()

@@ -6,7 +6,6 @@ are made for the test, and so are the things the script must refuse.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import subprocess
 import sys
@@ -15,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from infra_harness import INFRA
+
+from tests.support.certs import certificate, key_pem, pem
 
 SCRIPT = INFRA / "scripts" / "rds_ca.py"
 AMAZON = "Amazon Web Services, Inc."
@@ -26,7 +25,6 @@ AMAZON = "Amazon Web Services, Inc."
 
 def _cert(common_name: str, organization: str = AMAZON, ca: bool = True) -> tuple[str, str]:
     """Return (certificate PEM, private key PEM) of a self-signed certificate."""
-    key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
@@ -35,22 +33,8 @@ def _cert(common_name: str, organization: str = AMAZON, ca: bool = True) -> tupl
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
+    cert, key = certificate(name, ca=ca, days=30)
+    return pem(cert), key_pem(key)
 
 
 def _run(tmp_path: Path, bundle: str) -> subprocess.CompletedProcess[str]:
