@@ -13,7 +13,7 @@ export FLASK_APP := app.wsgi
 # uv trusts the operating system's CA store, as apt, git and curl do (corporate proxies add theirs).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate overlay-config i18n seed bench-rollout worker
+.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate overlay-config i18n seed bench-rollout worker audit
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -65,6 +65,12 @@ validate: $(PY) ## Offline checks of Dockerfile, workflows, Kubernetes and Pulum
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(CHECKOV) --quiet --compact --skip-download --framework github_actions -d .github
 	$(BIN)/pytest -q -p no:cacheprovider tests/k8s tests/infra
+
+audit: $(PY) ## pip-audit every locked package (uv.lock, hashes) against PyPI's advisories (network)
+	@req=$$(mktemp) && trap 'rm -f "$$req"' EXIT \
+	&& $(UV) export --frozen --all-groups --no-emit-project --format requirements.txt --quiet -o "$$req" \
+	&& $(BIN)/pip-audit --strict --vulnerability-service pypi --disable-pip --require-hashes \
+		--progress-spinner off -r "$$req"
 
 overlay-config: ## STACK=staging|prod: write k8s/overlays/$(STACK)/infra.env from Pulumi outputs
 	pulumi -C infra stack output --stack $(STACK) --json | $(PY) infra/scripts/overlay_config.py - k8s/overlays/$(STACK)/infra.env

@@ -37,4 +37,6 @@ def engine_options(settings: Settings) -> dict[str, Any]:
             "keepalives_count": 2,
             "application_name": "flask-deploy-kit",
         }
+        if db.sslrootcert:
+            options["connect_args"]["sslrootcert"] = db.sslrootcert
     return options

@@ -33,6 +33,9 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATABASE_", extra="ignore")
 
     url: str = ""
+    # CA bundle that verifies the server (with sslmode=verify-full in DATABASE_URL): on EKS the
+    # RDS bundle mounted from the ConfigMap rds-ca (k8s/components/rds-tls). Empty: libpq's default.
+    sslrootcert: str = ""
     connect_timeout: int = Field(default=3, ge=1, le=60)  # seconds (libpq minimum is 2)
     statement_timeout_ms: int = Field(default=5000, ge=0)
     pool_size: int = Field(default=5, ge=1)

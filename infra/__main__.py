@@ -20,7 +20,7 @@ name = settings.name
 tags = settings.tags
 
 # Network first: everything else lives in its private subnets.
-network = Network(name, NetworkArgs(settings=settings.network, tags=tags))
+network = Network(name, NetworkArgs(settings=settings.network, tags=tags, region=settings.region))
 
 # The cluster: an existing one by name, or one created here when createCluster is true.
 cluster: ClusterOidc
@@ -99,8 +99,12 @@ identity = Identity(
         service_account=settings.service_account,
         bucket_arn=bucket.arn,
         bucket_key_arn=bucket.key_arn,
-        secret_arns=[postgres.secret_arn, redis.secret_arn],
+        # The pods' secrets: the application role's database credentials and Redis's.
+        secret_arns=[postgres.app_secret_arn, redis.secret_arn],
         secret_key_arns=[postgres.key_arn, redis.key_arn],
+        # The migration Job's: the owner's credentials and the app role's (it creates the role).
+        migrate_secret_arns=[postgres.secret_arn, postgres.app_secret_arn],
+        migrate_secret_key_arns=[postgres.key_arn],
         repository_arn=registry.repository_arn,
         github_repository=settings.github_repository,
         github_environment=settings.environment,
@@ -116,12 +120,15 @@ pulumi.export("region", settings.region)
 pulumi.export("domain", settings.domain)
 pulumi.export("appOrigin", settings.app_origin)
 pulumi.export("vpcId", network.vpc_id)
+# The range the pods' NetworkPolicy allows for the database, Redis and the AWS endpoints.
+pulumi.export("vpcCidr", network.vpc_cidr)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("appSecurityGroupId", network.app_security_group_id)
 pulumi.export("databaseHost", postgres.address)
 pulumi.export("databasePort", postgres.port)
 pulumi.export("databaseName", postgres.database)
-pulumi.export("databaseSecretArn", postgres.secret_arn)
+pulumi.export("databaseSecretArn", postgres.secret_arn)  # the owner's: the migration Job only
+pulumi.export("databaseAppSecretArn", postgres.app_secret_arn)  # the app role's: web, worker
 pulumi.export("redisHost", redis.primary_host)
 pulumi.export("redisPort", redis.port)
 pulumi.export("redisSecretArn", redis.secret_arn)
@@ -134,4 +141,5 @@ pulumi.export("clusterName", cluster.name)
 pulumi.export("k8sNamespace", settings.k8s_namespace)
 pulumi.export("serviceAccount", settings.service_account)
 pulumi.export("appRoleArn", identity.app_role_arn)
+pulumi.export("migrateRoleArn", identity.migrate_role_arn)
 pulumi.export("pipelineRoleArn", identity.pipeline_role_arn)

@@ -12,6 +12,19 @@ from kit.settings import NetworkSettings
 
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
+HTTPS_PORT = 443
+SMTP_SUBMISSION_PORT = 587
+# The AWS APIs the workloads call, as interface endpoints (PrivateLink) in the private subnets,
+# with private DNS: their regional names resolve to addresses inside the VPC, so the pods'
+# NetworkPolicy allows the VPC range (the `vpcCidr` output) instead of the internet
+# (k8s/base/networkpolicy.yaml). Service -> who calls it.
+INTERFACE_ENDPOINTS = {
+    "sts": "IRSA: the pods' SDKs exchange their token for the app role (regional STS)",
+    "s3": "the uploads bucket (an interface endpoint, not a gateway: a gateway routes to S3's "
+    "public ranges, which a NetworkPolicy could only allow by listing AWS's prefix list)",
+    "secretsmanager": "the External Secrets Operator reads the app's secrets",
+    "email-smtp": "the worker's mail: SMTP submission to Amazon SES on 587",
+}
 
 
 @dataclass
@@ -20,6 +33,7 @@ class NetworkArgs:
 
     settings: NetworkSettings
     tags: dict[str, str]
+    region: str
 
 
 def _subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
@@ -35,10 +49,13 @@ class Network(pulumi.ComponentResource):
     """A VPC with public and private subnets, and security groups for the app, Postgres and Redis.
 
     Postgres (5432) and Redis (6379) accept connections only from the app security group
-    and from client groups added with :meth:`allow_clients`; nothing else reaches them.
+    and from client groups added with :meth:`allow_clients`; nothing else reaches them. The AWS
+    APIs the app calls are interface endpoints inside the VPC (:data:`INTERFACE_ENDPOINTS`), so
+    the pods need no route to the internet for them.
     """
 
     vpc_id: pulumi.Output[str]
+    vpc_cidr: pulumi.Output[str]
     private_subnet_ids: pulumi.Output[list[str]]
     public_subnet_ids: pulumi.Output[list[str]]
     app_security_group_id: pulumi.Output[str]
@@ -54,9 +71,13 @@ class Network(pulumi.ComponentResource):
         if args.settings.existing is not None:
             existing = args.settings.existing
             self.vpc_id = pulumi.Output.from_input(existing.vpc_id)
+            self.vpc_cidr = aws.ec2.get_vpc_output(
+                id=existing.vpc_id, opts=pulumi.InvokeOutputOptions(parent=self)
+            ).cidr_block
             self.private_subnet_ids = pulumi.Output.from_input(existing.private_subnet_ids)
             self.public_subnet_ids = pulumi.Output.from_input(existing.public_subnet_ids)
         else:
+            self.vpc_cidr = pulumi.Output.from_input(args.settings.cidr)
             self._create_vpc(name, args.settings)
 
         self.app_security_group_id = self._security_group("app", "The Flask app's pods or nodes")
@@ -75,10 +96,13 @@ class Network(pulumi.ComponentResource):
         self.allow_clients("app", self.app_security_group_id)
         for index, group_id in enumerate(args.settings.client_security_group_ids):
             self.allow_clients(f"client{index}", group_id)
+        if args.settings.endpoints:
+            self._interface_endpoints(name, args.region)
 
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,
+                "vpcCidr": self.vpc_cidr,
                 "privateSubnetIds": self.private_subnet_ids,
                 "publicSubnetIds": self.public_subnet_ids,
                 "appSecurityGroupId": self.app_security_group_id,
@@ -91,15 +115,63 @@ class Network(pulumi.ComponentResource):
             ("postgres", self.postgres_security_group_id, POSTGRES_PORT),
             ("redis", self.redis_security_group_id, REDIS_PORT),
         ):
-            aws.vpc.SecurityGroupIngressRule(
+            self._tcp_ingress(
                 f"{self._name}-{service}-from-{client}",
-                security_group_id=group,
+                group,
+                port,
+                f"{service} from {client}",
                 referenced_security_group_id=security_group_id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=f"{service} from {client}",
-                tags=self._tags,
+            )
+
+    def _tcp_ingress(
+        self,
+        name: str,
+        group_id: pulumi.Input[str],
+        port: int,
+        description: str,
+        **source: pulumi.Input[str],
+    ) -> None:
+        """Let SOURCE (a security group or a CIDR) reach one TCP port of a group."""
+        aws.vpc.SecurityGroupIngressRule(
+            name,
+            security_group_id=group_id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=description,
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+            **source,
+        )
+
+    def _interface_endpoints(self, name: str, region: str) -> None:
+        """Create :data:`INTERFACE_ENDPOINTS` in the private subnets, reachable from the VPC."""
+        group = self._security_group("endpoints", "AWS interface endpoints (HTTPS, SMTP)")
+        for port in (HTTPS_PORT, SMTP_SUBMISSION_PORT):
+            self._tcp_ingress(
+                f"{name}-endpoints-{port}",
+                group,
+                port,
+                f"AWS APIs on {port} from inside the VPC",
+                cidr_ipv4=self.vpc_cidr,
+            )
+        for service in INTERFACE_ENDPOINTS:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}",
+                vpc_id=self.vpc_id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Interface",
+                subnet_ids=self.private_subnet_ids,
+                security_group_ids=[group],
+                private_dns_enabled=True,
+                # S3 only: resolve its names to this endpoint for the VPC's own resolver too.
+                dns_options=aws.ec2.VpcEndpointDnsOptionsArgs(
+                    dns_record_ip_type="ipv4",
+                    private_dns_only_for_inbound_resolver_endpoint=False,
+                )
+                if service == "s3"
+                else None,
+                tags={**self._tags, "Name": f"{name}-{service}"},
                 opts=pulumi.ResourceOptions(parent=self),
             )
 

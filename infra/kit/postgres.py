@@ -1,4 +1,4 @@
-"""Postgres: RDS PostgreSQL, KMS-encrypted, TLS-only, backed up, password in Secrets Manager."""
+"""Postgres: RDS PostgreSQL, KMS-encrypted, TLS-only, backed up, passwords in Secrets Manager."""
 
 from __future__ import annotations
 
@@ -24,7 +24,38 @@ class PostgresArgs:
     secret_recovery_days: int
     tags: dict[str, str]
     database: str = "app"
-    username: str = "app"
+    username: str = "app"  # the master user: owns the schema, runs the migrations
+    # The login role the web and worker pods use: rows only, created by the migration Job
+    # (`flask db-grant-app-role`, app/cli.py) with the password generated here.
+    app_username: str = "app_rw"
+
+
+def _connection_document(
+    username: str,
+    password: pulumi.Input[str],
+    instance: aws.rds.Instance,
+    database: str,
+) -> pulumi.Output[str]:
+    """Return the JSON a secret holds: the parts, and a ready DATABASE_URL that verifies the
+    server (sslmode=verify-full; the pods name the RDS CA bundle in DATABASE_SSLROOTCERT)."""
+    return pulumi.Output.json_dumps(
+        {
+            "engine": "postgres",
+            "username": username,
+            "password": password,
+            "host": instance.address,
+            "port": instance.port,
+            "dbname": database,
+            "url": pulumi.Output.format(
+                "postgresql+psycopg://{0}:{1}@{2}:{3}/{4}?sslmode=verify-full",
+                username,
+                password,
+                instance.address,
+                instance.port,
+                database,
+            ),
+        }
+    )
 
 
 class Postgres(pulumi.ComponentResource):
@@ -34,13 +65,16 @@ class Postgres(pulumi.ComponentResource):
     group refuses non-TLS connections; with deletion protection on, destroying it is refused (by
     AWS and by Pulumi's ``protect``); unless the stack's data is disposable, a final snapshot is
     taken when it is finally deleted. The generated master password only lives in Secrets Manager
-    (as a JSON document with a ready ``url``) and in Pulumi's encrypted state.
+    (as a JSON document with a ready ``url``) and in Pulumi's encrypted state; so does the
+    password of the application role (``app_secret_arn``), the only credentials the app's pods
+    get. Both URLs verify the server's certificate (``sslmode=verify-full``).
     """
 
     address: pulumi.Output[str]
     port: pulumi.Output[int]
     database: str
     secret_arn: pulumi.Output[str]
+    app_secret_arn: pulumi.Output[str]
     key_arn: pulumi.Output[str]
 
     def __init__(
@@ -112,25 +146,7 @@ class Postgres(pulumi.ComponentResource):
             # protect: `pulumi destroy` refuses until someone runs `pulumi state unprotect`.
             opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection),
         )
-        document = pulumi.Output.json_dumps(
-            {
-                "engine": "postgres",
-                "username": args.username,
-                "password": password.result,
-                "host": instance.address,
-                "port": instance.port,
-                "dbname": args.database,
-                # What the app reads as DATABASE_URL (psycopg 3 driver, TLS required).
-                "url": pulumi.Output.format(
-                    "postgresql+psycopg://{0}:{1}@{2}:{3}/{4}?sslmode=require",
-                    args.username,
-                    password.result,
-                    instance.address,
-                    instance.port,
-                    args.database,
-                ),
-            }
-        )
+        document = _connection_document(args.username, password.result, instance, args.database)
         secret = stored_secret(
             name,
             f"{name}: master credentials and DATABASE_URL",
@@ -140,11 +156,27 @@ class Postgres(pulumi.ComponentResource):
             args.tags,
             self,
         )
+        app_password = generated_password(f"{name}-app", 32, self)
+        app_secret = stored_secret(
+            f"{name}-app",
+            f"{name}: application role {args.app_username} (rows only) and its DATABASE_URL",
+            _connection_document(args.app_username, app_password.result, instance, args.database),
+            key.arn,
+            args.secret_recovery_days,
+            args.tags,
+            self,
+        )
         self.address = instance.address
         self.port = instance.port
         self.database = args.database
         self.secret_arn = secret.arn
+        self.app_secret_arn = app_secret.arn
         self.key_arn = key.arn
         self.register_outputs(
-            {"address": self.address, "port": self.port, "secretArn": self.secret_arn}
+            {
+                "address": self.address,
+                "port": self.port,
+                "secretArn": self.secret_arn,
+                "appSecretArn": self.app_secret_arn,
+            }
         )

@@ -29,6 +29,9 @@ class NetworkSettings:
     nat_per_az: bool = False
     existing: ExistingVpc | None = None
     client_security_group_ids: list[str] = field(default_factory=list)
+    # Interface endpoints for the AWS APIs the app calls (kit.network.INTERFACE_ENDPOINTS).
+    # Off only for an existing VPC that already has them (private DNS allows one per service).
+    endpoints: bool = True
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ def _network(config: pulumi.Config) -> NetworkSettings:
         nat_per_az=_bool(config, "natGatewayPerAz", False),
         existing=existing,
         client_security_group_ids=_strings(config, "clientSecurityGroupIds"),
+        endpoints=_bool(config, "vpcEndpoints", True),
     )
 
 

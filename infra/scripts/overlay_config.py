@@ -14,6 +14,7 @@ Exit status 2 with one line on stderr for bad input.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import sys
 from collections.abc import Mapping
@@ -31,15 +32,19 @@ REQUIRED = {
     "DATABASE_HOST": "databaseHost",
     "DATABASE_PORT": "databasePort",
     "DATABASE_NAME": "databaseName",
-    "DATABASE_SECRET_ARN": "databaseSecretArn",
+    "DATABASE_SECRET_ARN": "databaseSecretArn",  # the owner's: the migration Job only
+    "DATABASE_APP_SECRET_ARN": "databaseAppSecretArn",  # the app role's: web and worker
     "REDIS_HOST": "redisHost",
     "REDIS_PORT": "redisPort",
     "REDIS_SECRET_ARN": "redisSecretArn",
     "APP_ROLE_ARN": "appRoleArn",
+    "MIGRATE_ROLE_ARN": "migrateRoleArn",
     "CERTIFICATE_ARN": "certificateArn",
     "IMAGE_REPOSITORY": "ecrRepositoryUrl",
     "K8S_NAMESPACE": "k8sNamespace",
     "K8S_SERVICE_ACCOUNT": "serviceAccount",
+    # The pods' NetworkPolicy egress range: RDS, ElastiCache and the AWS interface endpoints.
+    "VPC_CIDR": "vpcCidr",
 }
 OPTIONAL = {"CERT_MANAGER_ROLE_ARN": "certManagerRoleArn"}
 
@@ -60,6 +65,16 @@ def _value(outputs: Mapping[str, Any], output: str) -> str:
     return text
 
 
+def _check_cidr(text: str) -> None:
+    """Refuse a VPC range that would open the pods' egress wide (or is no range at all)."""
+    try:
+        network = ipaddress.ip_network(text)
+    except ValueError:
+        raise OverlayConfigError(f"output vpcCidr is not a network: {text}") from None
+    if network.prefixlen < 8 or not network.is_private:
+        raise OverlayConfigError(f"output vpcCidr {text} is not a private VPC range")
+
+
 def render(outputs: Mapping[str, Any], stack: str | None = None) -> str:
     """Return the env file for one stack's outputs; raise OverlayConfigError when incomplete."""
     if not isinstance(outputs, Mapping):
@@ -74,6 +89,7 @@ def render(outputs: Mapping[str, Any], stack: str | None = None) -> str:
     ]
     for key, output in REQUIRED.items():
         lines.append(f"{key}={'production' if output is None else _value(outputs, output)}")
+    _check_cidr(_value(outputs, REQUIRED["VPC_CIDR"] or ""))
     for key, output in OPTIONAL.items():
         if outputs.get(output) not in (None, ""):
             lines.append(f"{key}={_value(outputs, output)}")

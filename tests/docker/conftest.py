@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +9,6 @@ from pathlib import Path
 import pytest
 import testinfra
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from docker_harness import (
     APP_PORT,
@@ -24,6 +21,8 @@ from docker_harness import (
     stop_daemon,
 )
 
+from tests.support.certs import certificate, pem
+
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 REPORT = ROOT / "reports" / "docker-image.txt"
 _summary: list[str] = []
@@ -31,21 +30,8 @@ _summary: list[str] = []
 
 def _marker_ca(common_name: str) -> str:
     """Return a throwaway self-signed CA certificate in PEM, named so it can be searched for."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    cert, _ = certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+    return pem(cert)
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,7 @@ ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]
 ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF"
+EXISTING_VPC_CIDR = "10.60.0.0/16"  # what the getVpc lookup answers for an existing vpcId
 
 
 @dataclass
@@ -163,6 +164,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "arn": f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{name}",
                 "identities": [{"oidcs": [{"issuer": ISSUER}]}],
             }
+        if args.token == "aws:ec2/getVpc:getVpc":
+            return {"id": args.args["id"], "cidrBlock": EXISTING_VPC_CIDR}
         if args.token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
             host = args.args["url"].removeprefix("https://")
             return {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}", "url": args.args["url"]}

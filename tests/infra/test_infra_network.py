@@ -2,15 +2,18 @@
 
 import ipaddress
 
-from infra_harness import run_components
-from kit.network import Network, NetworkArgs
+import pytest
+from infra_harness import EXISTING_VPC_CIDR, REGION, run_components
+from kit.network import INTERFACE_ENDPOINTS, Network, NetworkArgs
 from kit.settings import ExistingVpc, NetworkSettings
 
 TAGS = {"app": "flask-kit", "environment": "dev", "managed-by": "pulumi"}
 
 
 def _network(settings: NetworkSettings):
-    return run_components(lambda: Network("net", NetworkArgs(settings=settings, tags=TAGS)))
+    return run_components(
+        lambda: Network("net", NetworkArgs(settings=settings, tags=TAGS, region=REGION))
+    )
 
 
 def test_new_vpc_spans_zones_with_public_and_private_subnets() -> None:
@@ -47,9 +50,13 @@ def test_private_subnets_route_through_nat_single_or_per_zone() -> None:
 def test_data_ports_accept_only_referenced_security_groups() -> None:
     run = _network(NetworkSettings(client_security_group_ids=["sg-nodes"]))
     groups = {g.name: g for g in run.of_type("aws:ec2/securityGroup:SecurityGroup")}
-    assert set(groups) == {"net-app", "net-postgres", "net-redis"}
+    assert set(groups) == {"net-app", "net-postgres", "net-redis", "net-endpoints"}
     assert all("ingress" not in g.inputs and "egress" not in g.inputs for g in groups.values())
-    rules = run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    rules = [
+        r
+        for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] != "net-endpoints-id"
+    ]
     by_port = {(r.inputs["securityGroupId"], r.inputs["referencedSecurityGroupId"]) for r in rules}
     assert by_port == {
         ("net-postgres-id", "net-app-id"),
@@ -74,3 +81,42 @@ def test_existing_vpc_creates_only_security_groups() -> None:
     groups = run.of_type("aws:ec2/securityGroup:SecurityGroup")
     assert {g.inputs["vpcId"] for g in groups} == {"vpc-123"}
     assert "aws:index/getAvailabilityZones:getAvailabilityZones" not in run.invokes
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-vpc", "existing-vpc"])
+def test_the_aws_apis_the_app_calls_are_endpoints_inside_the_vpc(existing: bool) -> None:
+    """Issue 13, item 16: with these, the pods' egress never needs the internet."""
+    vpc = ExistingVpc("vpc-123", ["subnet-a", "subnet-b"], ["subnet-c"]) if existing else None
+    run = _network(NetworkSettings(cidr="10.40.0.0/16", existing=vpc))
+    cidr = EXISTING_VPC_CIDR if existing else "10.40.0.0/16"
+    endpoints = run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    services = {e.inputs["serviceName"] for e in endpoints}
+    assert services == {f"com.amazonaws.{REGION}.{s}" for s in INTERFACE_ENDPOINTS}
+    # What the pods call: IRSA's STS, the bucket, and the worker's SES SMTP relay.
+    assert {"sts", "s3", "email-smtp"} <= set(INTERFACE_ENDPOINTS)
+    (group,) = [
+        g for g in run.of_type("aws:ec2/securityGroup:SecurityGroup") if "endpoints" in g.name
+    ]
+    private = ["subnet-a", "subnet-b"] if existing else [f"net-private-{i}-id" for i in range(2)]
+    for endpoint in endpoints:
+        assert endpoint.inputs["vpcEndpointType"] == "Interface"
+        assert endpoint.inputs["privateDnsEnabled"] is True  # the usual names resolve inside
+        assert endpoint.inputs["subnetIds"] == private
+        assert endpoint.inputs["securityGroupIds"] == [f"{group.name}-id"]
+    (s3,) = [e for e in endpoints if e.inputs["serviceName"].endswith(".s3")]
+    assert s3.inputs["dnsOptions"]["privateDnsOnlyForInboundResolverEndpoint"] is False
+    rules = [
+        r.inputs
+        for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == f"{group.name}-id"
+    ]
+    assert {(r["fromPort"], r["toPort"], r["cidrIpv4"]) for r in rules} == {
+        (443.0, 443.0, cidr),
+        (587.0, 587.0, cidr),
+    }
+
+
+def test_endpoints_can_be_left_to_an_existing_vpc() -> None:
+    existing = ExistingVpc("vpc-123", ["subnet-a", "subnet-b"], ["subnet-c"])
+    run = _network(NetworkSettings(existing=existing, endpoints=False))
+    assert not run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")

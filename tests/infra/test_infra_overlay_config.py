@@ -80,6 +80,11 @@ def test_reads_stdin(tmp_path: Path) -> None:
         ({"redisSecretArn": {"ciphertext": "v1:abc"}}, "is a secret"),
         ({"domain": "example.com\nEVIL=1"}, "spans lines"),
         ({"redisPort": True}, "string or a number"),
+        # The pods' egress range: never the internet, always a network.
+        ({"vpcCidr": None}, "lack vpcCidr"),
+        ({"vpcCidr": "0.0.0.0/0"}, "not a private VPC range"),
+        ({"vpcCidr": "52.0.0.0/8"}, "not a private VPC range"),
+        ({"vpcCidr": "vpc-123"}, "not a network"),
     ],
 )
 def test_bad_outputs_fail_with_one_line(tmp_path: Path, change: dict, message: str) -> None:

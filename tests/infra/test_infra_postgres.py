@@ -76,20 +76,58 @@ def test_disposable_database_is_destroyed_without_a_snapshot() -> None:
     assert db["deleteAutomatedBackups"] is True
 
 
-def test_password_is_generated_secret_and_stored_in_secrets_manager(protected) -> None:
-    password = protected.one("random:index/randomPassword:RandomPassword")
+def _stored(run, secret_name: str) -> dict:
+    secret = next(
+        r for r in run.of_type("aws:secretsmanager/secret:Secret") if r.name == secret_name
+    )
+    assert secret.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").state["arn"]
+    assert secret.inputs["recoveryWindowInDays"] == 30.0
+    (version,) = [
+        r.inputs
+        for r in run.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+        if r.inputs["secretId"] == f"{secret.name}-id"
+    ]
+    return document(secret_value(version["secretString"]))
+
+
+def _password(run, name: str) -> str:
+    passwords = run.of_type("random:index/randomPassword:RandomPassword")
+    (password,) = [p for p in passwords if p.name == name]
     assert password.inputs["length"] == 32.0
     assert password.inputs["special"] is False
+    return password.state["result"]
+
+
+def test_password_is_generated_secret_and_stored_in_secrets_manager(protected) -> None:
+    master = _password(protected, "pg-password")
     db = protected.one("aws:rds/instance:Instance").inputs
-    assert secret_value(db["password"]) == password.state["result"]
-    secret = protected.one("aws:secretsmanager/secret:Secret")
-    assert secret.inputs["kmsKeyId"] == protected.one("aws:kms/key:Key").state["arn"]
-    assert secret.inputs["recoveryWindowInDays"] == 30.0
-    version = protected.one("aws:secretsmanager/secretVersion:SecretVersion").inputs
-    assert version["secretId"] == f"{secret.name}-id"
-    stored = document(secret_value(version["secretString"]))
-    assert stored["password"] == password.state["result"]
+    assert secret_value(db["password"]) == master
+    stored = _stored(protected, "pg-secret")
+    assert stored["password"] == master
     assert stored["url"] == (
-        f"postgresql+psycopg://app:{password.state['result']}@{stored['host']}:5432/app"
-        "?sslmode=require"
+        f"postgresql+psycopg://app:{master}@{stored['host']}:5432/app?sslmode=verify-full"
     )
+
+
+def test_the_app_role_has_its_own_generated_password_and_secret(protected) -> None:
+    """Issue 13, item 15: the pods get a least-privilege role's URL, verifying the server."""
+    master = _password(protected, "pg-password")
+    app = _password(protected, "pg-app-password")
+    assert app != master
+    stored = _stored(protected, "pg-app-secret")
+    assert stored["username"] == "app_rw" != _stored(protected, "pg-secret")["username"]
+    assert stored["password"] == app
+    assert master not in str(stored)
+    assert stored["url"] == (
+        f"postgresql+psycopg://app_rw:{app}@{stored['host']}:5432/app?sslmode=verify-full"
+    )
+    # The instance knows only the master password: the migration Job creates the app role.
+    db = protected.one("aws:rds/instance:Instance").inputs
+    assert secret_value(db["password"]) == master
+
+
+def test_no_url_accepts_an_unverified_server(protected) -> None:
+    for name in ("pg-secret", "pg-app-secret"):
+        url = _stored(protected, name)["url"]
+        assert url.endswith("?sslmode=verify-full")
+        assert "sslmode=require" not in url

@@ -5,13 +5,14 @@ from functools import cache
 
 import pytest
 import yaml
-from infra_harness import INFRA, Run, run_program
+from infra_harness import EXISTING_VPC_CIDR, INFRA, Run, run_program
 from kit_policies import args_class
 
 STACKS = ("dev", "staging", "prod")
 EXPORTS = {
-    "environment", "region", "domain", "appOrigin", "vpcId", "privateSubnetIds",
+    "environment", "region", "domain", "appOrigin", "vpcId", "vpcCidr", "privateSubnetIds",
     "appSecurityGroupId", "databaseHost", "databasePort", "databaseName", "databaseSecretArn",
+    "databaseAppSecretArn", "migrateRoleArn",
     "redisHost", "redisPort", "redisSecretArn", "bucketName", "bucketArn", "certificateArn",
     "certManagerRoleArn", "ecrRepositoryUrl", "clusterName", "k8sNamespace", "serviceAccount",
     "appRoleArn", "pipelineRoleArn",
@@ -71,7 +72,7 @@ def test_no_secret_is_exported(name: str) -> None:
     run = stack(name)
     assert run.secret_exports == set()
     exported = json.dumps(run.exports)
-    assert len(run.generated_secrets()) == 2
+    assert len(run.generated_secrets()) == 3  # database owner, database app role, Redis
     for value in run.generated_secrets():
         assert value not in exported
 
@@ -171,7 +172,7 @@ def test_created_cluster_replaces_the_lookup_and_reaches_the_data() -> None:
     assert "aws:eks/getCluster:getCluster" not in run.invokes
     assert run.exports["clusterName"] == run.one("aws:eks/cluster:Cluster").state["name"]
     sources = {
-        r.inputs["referencedSecurityGroupId"]
+        r.inputs.get("referencedSecurityGroupId")
         for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     }
     assert "sg-eks-cluster" in sources
@@ -188,6 +189,8 @@ def test_existing_vpc_by_id() -> None:
     )
     assert not run.of_type("aws:ec2/vpc:Vpc")
     assert run.exports["vpcId"] == "vpc-0abc"
+    # The NetworkPolicy range is the real VPC's, looked up, never the vpcCidr default.
+    assert run.exports["vpcCidr"] == EXISTING_VPC_CIDR
     groups = run.of_type("aws:rds/subnetGroup:SubnetGroup")
     assert groups[0].inputs["subnetIds"] == ["subnet-1", "subnet-2"]
 
@@ -207,3 +210,35 @@ def test_existing_vpc_by_id() -> None:
 def test_bad_config_fails_with_a_clear_message(overrides: dict, message: str) -> None:
     with pytest.raises(Exception, match=message):
         run_program("dev", overrides)
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_only_the_migration_job_reads_the_database_owners_secret(name: str) -> None:
+    """Issue 13, item 15: the app's pods (IRSA role `-app`) read the app role's database secret,
+    never the owner's; the migration Job's own role reads those two and nothing else."""
+    run = stack(name)
+    owner, app = run.exports["databaseSecretArn"], run.exports["databaseAppSecretArn"]
+    assert owner != app
+
+    def readable(role_suffix: str) -> set[str]:
+        (policy,) = [
+            r
+            for r in run.of_type("aws:iam/rolePolicy:RolePolicy")
+            if r.name.endswith(f"-identity{role_suffix}")
+        ]
+        statements = json.loads(policy.inputs["policy"])["Statement"]
+        return {
+            arn
+            for s in statements
+            if any(a.startswith("secretsmanager:") for a in s["Action"])
+            for arn in s["Resource"]
+        }
+
+    assert owner not in readable("-app")
+    assert app in readable("-app")
+    assert readable("-migrate") == {owner, app}
+    (migrate,) = [r for r in run.of_type("aws:iam/role:Role") if r.name.endswith("-migrate")]
+    (trust,) = json.loads(migrate.inputs["assumeRolePolicy"])["Statement"]
+    subjects = [v for k, v in trust["Condition"]["StringEquals"].items() if k.endswith(":sub")]
+    assert subjects == ["system:serviceaccount:flask-kit:migrate-secrets-reader"]
+    assert run.exports["migrateRoleArn"] == migrate.state["arn"]

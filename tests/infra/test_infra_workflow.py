@@ -55,17 +55,26 @@ def test_aws_access_only_through_oidc(workflow: dict) -> None:
             assert assumes[0]["with"]["role-to-assume"].startswith("${{ vars."), name
 
 
-def test_pull_requests_preview_every_stack_with_the_policy_pack(workflow: dict) -> None:
-    preview = workflow["jobs"]["preview"]
-    assert preview["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
-    assert sorted(preview["strategy"]["matrix"]["stack"]) == STACKS
+def test_every_stack_is_previewed_with_the_policy_pack(workflow: dict) -> None:
+    # Pull requests preview the stacks below prod; prod is previewed on main only
+    # (tests/github/test_github_infra_previews.py checks who can reach which).
+    preview, prod = workflow["jobs"]["preview"], workflow["jobs"]["preview-prod"]
+    assert preview["strategy"]["matrix"]["stack"] == ["dev", "staging"]
     assert "pull_request" in preview["if"]
-    (pulumi,) = [s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
-    assert pulumi["with"]["command"] == "preview"
-    assert pulumi["with"]["work-dir"] == "infra"
-    assert pulumi["with"]["policyPacks"].endswith("/infra/policy")
+    previews = [
+        s
+        for job in (preview, prod)
+        for s in job["steps"]
+        if s.get("uses", "").startswith("pulumi/actions@")
+    ]
+    stacks = {*preview["strategy"]["matrix"]["stack"], prod["steps"][-1]["with"]["stack-name"]}
+    assert sorted(stacks) == STACKS
+    for pulumi in previews:
+        assert pulumi["with"]["command"] == "preview"
+        assert pulumi["with"]["work-dir"] == "infra"
+        assert pulumi["with"]["policyPacks"].endswith("/infra/policy")
     assert (INFRA / "policy" / "PulumiPolicy.yaml").is_file()
-    assert preview["needs"] == "test"
+    assert preview["needs"] == prod["needs"] == "test"
 
 
 def test_main_updates_stacks_in_order_behind_their_environments(workflow: dict) -> None:

@@ -47,12 +47,17 @@ def run(*args: str, stdin: str | None = None) -> str:
 
 
 def copy_k8s(dest: Path) -> Path:
-    """Copy k8s/ to dest with the dev overlay's git-ignored secrets.env made from its example."""
+    """Copy k8s/ to dest with the dev overlay's git-ignored secrets.env and migrate-secrets.env
+    made from their examples."""
     root = dest / "k8s"
-    shutil.copytree(K8S, root, ignore=shutil.ignore_patterns("secrets.env"))
+    shutil.copytree(K8S, root, ignore=shutil.ignore_patterns("secrets.env", "migrate-secrets.env"))
     example = (root / "overlays/dev/secrets.env.example").read_text()
     (root / "overlays/dev/secrets.env").write_text(
         example.replace("SECRET_KEY=\n", "SECRET_KEY=test-only-not-a-real-secret-key-0123456789\n")
+    )
+    migrate = (root / "overlays/dev/migrate-secrets.env.example").read_text()
+    (root / "overlays/dev/migrate-secrets.env").write_text(
+        migrate.replace("DATABASE_APP_PASSWORD=\n", "DATABASE_APP_PASSWORD=test-only-app-role-pw\n")
     )
     return root
 

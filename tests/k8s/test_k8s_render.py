@@ -107,8 +107,9 @@ def test_secrets_and_certificate_follow_the_stack(
     docs, env = rendered[overlay], infra_env(overlay)
     external = get(docs, "ExternalSecret", "app-secrets")
     keys = {d["secretKey"]: d["remoteRef"]["key"] for d in external["spec"]["data"]}
+    # The pods get the application role's database secret (tests/k8s/test_k8s_database_role.py).
     assert keys == {
-        "DATABASE_URL": env["DATABASE_SECRET_ARN"],
+        "DATABASE_URL": env["DATABASE_APP_SECRET_ARN"],
         "REDIS_URL": env["REDIS_SECRET_ARN"],
     }
     store = get(docs, "SecretStore", "aws-secrets-manager")["spec"]["provider"]["aws"]
@@ -120,15 +121,22 @@ def test_secrets_and_certificate_follow_the_stack(
 
 
 def test_dev_secrets_come_from_the_ignored_env_file(rendered: dict[str, list[Doc]]) -> None:
-    secrets = of_kind(rendered["dev"], "Secret")
-    assert len(secrets) == 1
-    assert secrets[0]["metadata"]["name"].startswith("app-secrets-")
-    assert set(secrets[0]["data"]) == {"SECRET_KEY", "DATABASE_URL", "REDIS_URL"}
+    secrets = {
+        s["metadata"]["name"].rsplit("-", 1)[0]: s for s in of_kind(rendered["dev"], "Secret")
+    }
+    assert set(secrets) == {"app-secrets", "app-migrate-secrets"}
+    assert set(secrets["app-secrets"]["data"]) == {"SECRET_KEY", "DATABASE_URL", "REDIS_URL"}
+    assert set(secrets["app-migrate-secrets"]["data"]) == {
+        "DATABASE_URL",
+        "DATABASE_APP_USER",
+        "DATABASE_APP_PASSWORD",
+    }
     assert not of_kind(rendered["dev"], "ExternalSecret")
-    ignored = subprocess.run(
-        ["git", "-C", str(REPO), "check-ignore", "-q", "k8s/overlays/dev/secrets.env"], check=False
-    )
-    assert ignored.returncode == 0, "k8s/overlays/dev/secrets.env must be git-ignored"
+    for name in ("secrets.env", "migrate-secrets.env"):
+        ignored = subprocess.run(
+            ["git", "-C", str(REPO), "check-ignore", "-q", f"k8s/overlays/dev/{name}"], check=False
+        )
+        assert ignored.returncode == 0, f"k8s/overlays/dev/{name} must be git-ignored"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -164,7 +164,9 @@ def test_worker_and_migration_commands(docs: list[Doc]) -> None:
     assert worker["args"] == ["python", "-m", "app.worker"]
     job = get(docs, "Job", "app-migrate")["spec"]
     container = job["template"]["spec"]["containers"][0]
-    assert container["args"] == ["flask", "db", "upgrade"]
+    # The owner ensures the app's least-privilege role, then migrates (one container: `rollout`
+    # sets its image).
+    assert container["args"] == ["sh", "-c", "flask db-grant-app-role && exec flask db upgrade"]
     assert {"name": "FLASK_APP", "value": "app.wsgi"} in container["env"]
     assert job["template"]["spec"]["restartPolicy"] == "Never"
     assert job["backoffLimit"] <= 1

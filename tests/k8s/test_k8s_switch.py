@@ -163,4 +163,8 @@ def test_migration_job_per_release(rendered: dict[str, list[Doc]], tmp_path: Pat
     validate(tmp_path, job)
     assert job["metadata"]["name"] == name
     assert pod_image(job) == release
-    assert job["spec"]["template"]["spec"]["containers"][0]["args"] == ["flask", "db", "upgrade"]
+    assert job["spec"]["template"]["spec"]["containers"][0]["args"] == [
+        "sh",
+        "-c",
+        "flask db-grant-app-role && exec flask db upgrade",
+    ]

@@ -64,7 +64,8 @@ def test_migration_job_renders_valid_for_the_release(overlay: Path, tmp_path: Pa
     pod = job["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert (container["name"], container["image"]) == ("migrate", IMAGE)
-    assert container["args"] == ["flask", "db", "upgrade"]
+    # The owner ensures the app's least-privilege role, then migrates, in the release's image.
+    assert container["args"] == ["sh", "-c", "flask db-grant-app-role && exec flask db upgrade"]
     assert pod["serviceAccountName"] == "app-migrate"
     # The ConfigMap it reads is the hashed one the overlay applied.
     cm = rendered(overlay, "Job", "app-migrate")["spec"]["template"]["spec"]["containers"][0]
