@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_helpers import make_settings
+from app_helpers import APP_PORTS, make_settings
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from sqlalchemy import text
@@ -46,7 +46,7 @@ class TlsPostgres:
         )
         self.bundle = tmp / "ca-bundle.pem"
         self.bundle.write_text(pem(self.ca))
-        self.server: PostgresServer = template.new_server()
+        self.server: PostgresServer = template.new_server(APP_PORTS)
         data = self.server.data
         (data / "server.crt").write_text(pem(server_cert))
         (data / "server.key").write_text(key_pem(server_key))
