@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from kitcore.paths import KIT_ROOT
 
@@ -63,6 +63,7 @@ class Health(Section):
     colour_field: str = "color"
     version_header: str = "X-App-Version"
     colour_header: str = "X-App-Color"
+    request_id_header: str | None = "X-Request-ID"
     metrics: Route | None = None
 
 
@@ -127,6 +128,12 @@ class Nginx(Section):
         return value
 
 
+class Demo(Section):
+    """What `make demo` needs beyond a rollout: a command that puts demo data in place."""
+
+    seed: list[str] = []
+
+
 class Platform(Section):
     """What the local stack runs for the service."""
 
@@ -149,6 +156,7 @@ class Contract(Section):
     kubernetes: Kubernetes
     nginx: Nginx = Nginx()
     platform: Platform = Platform()
+    demo: Demo = Demo()
 
     def path(self, relative: str) -> Path:
         """Return a path of the contract, resolved against the service's root."""
@@ -204,8 +212,8 @@ def load_contract(path: str | os.PathLike[str] | None = None) -> Contract:
 
 
 def _first_error(exc: ValidationError) -> str:
-    """Turn pydantic's first error into 'key.path: message'."""
-    error = exc.errors()[0]
+    """Turn pydantic's first error into 'key.path: message' (an unknown key, a typo, first)."""
+    error = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
     key = ".".join(str(part) for part in error["loc"])
     message = re.sub(r"^Value error, ", "", str(error["msg"]))
     return f"{key}: {message}" if key else message
@@ -260,9 +268,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{contract_path(args.contract)}: ok ({contract.name})")
         elif args.command == "get":
             value = lookup(contract, args.key)
-            if isinstance(value, BaseModel):
-                value = value.model_dump(mode="json")
-            print(value if isinstance(value, str | int) else json.dumps(value))
+            if isinstance(value, str | int):
+                print(value)
+            else:
+                print(json.dumps(TypeAdapter(Any).dump_python(value, mode="json")))
         else:
             print("\n".join(build_args(contract)))
     except ContractError as exc:

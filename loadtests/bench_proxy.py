@@ -1,6 +1,7 @@
 """Benchmark (not a test): requests/s and p99 through Nginx versus straight to gunicorn.
 
-Measures, in one run with wrk, the same endpoints on the active colour directly
+Measures, in one run with wrk, the same endpoints (the contract's liveness route and its first
+JSON smoke check) on the active colour directly
 (http://127.0.0.1:PORT) and through the local stack's Nginx (HTTPS, keep-alive), alternating
 the two for a few rounds so machine noise hits both, and reports the ratios of the medians.
 Uses the running local stack (`make up`); starts one for the run if none is up.
@@ -27,10 +28,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from kitcore.contract import Contract, load_contract
 from stack import LocalStack, StackConfig, StackError
 
 REPO = Path(__file__).resolve().parents[1]
-ENDPOINTS = ("/healthz", "/api/v1/items")
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
@@ -78,6 +79,16 @@ def run_wrk(url: str, duration: int, connections: int, threads: int) -> str:
     return proc.stdout
 
 
+def endpoints(contract: Contract) -> list[str]:
+    """Return the routes to measure: liveness, and the first JSON smoke check beyond health."""
+    health = {contract.health.liveness, contract.health.readiness, contract.health.identity}
+    api = [
+        s.path for s in contract.smoke
+        if s.status == 200 and "json" in s.content_type and s.path not in health
+    ]  # fmt: skip
+    return [contract.health.liveness, *api[:1]]
+
+
 def measure(stack: LocalStack, args: argparse.Namespace) -> list[Result]:
     """Per endpoint, alternate straight and proxied wrk runs for some rounds (drift cancels)."""
     targets = {
@@ -85,7 +96,7 @@ def measure(stack: LocalStack, args: argparse.Namespace) -> list[Result]:
         "nginx": stack.public_url,
     }
     results = []
-    for endpoint in ENDPOINTS:
+    for endpoint in endpoints(stack.contract):
         for base in targets.values():
             run_wrk(base + endpoint, 1, args.connections, args.threads)  # warm-up, discarded
         for _ in range(args.rounds):
@@ -112,7 +123,7 @@ def median_result(results: list[Result], target: str, endpoint: str) -> Result:
 def ratios(results: list[Result]) -> list[dict[str, object]]:
     """Pair each endpoint's medians: nginx/gunicorn for throughput and p99."""
     rows = []
-    for endpoint in ENDPOINTS:
+    for endpoint in dict.fromkeys(r.endpoint for r in results):
         direct = median_result(results, "gunicorn", endpoint)
         proxied = median_result(results, "nginx", endpoint)
         rows.append(
@@ -180,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     console = Console()
     try:
-        stack = LocalStack(StackConfig.from_env(REPO), echo=console.print)
+        contract = load_contract(None)
+        stack = LocalStack(StackConfig.from_env(contract.root), contract, echo=console.print)
         started = not stack.status().running
         if started:
             console.print("no local stack running: starting one for the benchmark")

@@ -6,23 +6,22 @@ locust quits, then written as JSON (--verdict-file) for the rollout tool, and th
 exit code is set from it. The timeline (requests, failures and response times per second,
 colour that answered, read from --colour-header) only feeds the report chart and the
 before/during/after figures. A service's users may report what they wrote and which optional
-features they skipped through `extras`, so the verdict can list them.
+features they skipped through loadtests.extras, so the verdict can list them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import ssl
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from locust import events
 from locust.env import Environment
 
+from loadtests.extras import extras
 from rollout.verify.gates import GateConfig, Measures, evaluate, load_gates
 
 log = logging.getLogger("loadtests.gate")
@@ -71,16 +70,7 @@ class Timeline:
         ]
 
 
-@dataclass
-class Extras:
-    """What the service's users report beside locust's stats."""
-
-    skipped: dict[str, str] = field(default_factory=dict)
-    created_ids: list[str] = field(default_factory=list)
-
-
 timeline = Timeline()
-extras = Extras()
 
 
 @events.init_command_line_parser.add_listener
@@ -93,12 +83,6 @@ def _add_arguments(parser: Any) -> None:
     group.add_argument("--gate-json", default="", help="resolved gate thresholds (from rollout)")
     group.add_argument("--verdict-file", default="", help="write the verdict JSON here")
     group.add_argument("--ca-cert", default="", help="CA bundle to trust for https hosts")
-
-
-def ssl_context(environment: Environment) -> ssl.SSLContext:
-    """Build the TLS context users and probes share: verify against --ca-cert when given."""
-    ca = getattr(environment.parsed_options, "ca_cert", "") if environment.parsed_options else ""
-    return ssl.create_default_context(cafile=ca or None)
 
 
 @events.init.add_listener

@@ -17,19 +17,18 @@ from collections import Counter
 from rich.console import Console
 
 from kitcore.colours import other
-from kitcore.paths import KIT_ROOT
+from kitcore.contract import load_contract
 from kitcore.release import checkout_version
 from rollout import commands
 from rollout.cli import state_dir
-from rollout.demo import seed
 from rollout.flow import Options
 from rollout.report.windows import SWITCH_TAIL_S, percentile, window
 from rollout.state import StateStore
 from rollout.targets.base import ReleaseRequest
 from rollout.targets.local import LocalTarget
-from rollout.verify.gates import DEFAULT_GATES_FILE, GateConfig, resolve_gates
+from rollout.verify.gates import GateConfig, resolve_gates
 from rollout.verify.load_account import load_user_env
-from rollout.verify.loadrun import LocustRun
+from rollout.verify.loadrun import LoadSpec, LocustRun
 from stack import LocalStack, StackConfig
 
 # Steady load for the switch benchmark: enough users to see queueing, bounded at 10 minutes.
@@ -45,19 +44,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--switches", type=int, default=4)
     parser.add_argument("--quiet", type=float, default=10.0, help="seconds between switches")
     parser.add_argument("--down", action="store_true", help="stop the stack at the end")
+    parser.add_argument("--contract", help="the service's kit.toml (default: the kit's own)")
     args = parser.parse_args(argv)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
-    stack = LocalStack(StackConfig.from_env(KIT_ROOT), echo=console.print)
-    target = LocalTarget(stack)
+    contract = load_contract(args.contract)
+    states = state_dir(contract)
+    stack = LocalStack(StackConfig.from_env(contract.root), contract, echo=console.print)
+    target = LocalTarget(contract, stack)
+    load = LoadSpec.of(contract)
     try:
         stack.up()
-        seed(stack)
-        version = f"{checkout_version(KIT_ROOT)}-bench{time.strftime('%H%M%S')}"
-        release = target.make_release(ReleaseRequest(version), state_dir() / "releases")
-        env = load_user_env(state_dir())
-        reports = KIT_ROOT / "reports" / "rollouts"
-        opts = Options(resolve_gates(DEFAULT_GATES_FILE, []), reports, stop_delay_s=1, load_env=env)
-        store = StateStore(state_dir() / "rollout.json")
+        stack.seed()
+        version = f"{checkout_version(contract.root)}-bench{time.strftime('%H%M%S')}"
+        release = target.make_release(ReleaseRequest(version), states / "releases")
+        env = load_user_env(states)
+        reports = contract.root / "reports" / "rollouts"
+        gates = resolve_gates(contract.path(contract.gate.thresholds), [])
+        opts = Options(gates, reports, load, stop_delay_s=1, load_env=env)
+        store = StateStore(states / "rollout.json")
         outcome = commands.deploy(target, store, release, opts, console)
         out = outcome.report_dir
         rec = outcome.record
@@ -69,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
 
         active = stack.active_colour()
         stack.start_colour(other(active), release)
-        load = LocustRun(BENCH_LOAD, stack.public_url, stack.ca_cert_path, out, env)
-        load.start()
+        background = LocustRun(
+            BENCH_LOAD, stack.public_url, stack.ca_cert_path, out, env, load=load
+        )
+        background.start()
         quiet: list[tuple[float, float]] = []
         switching: list[tuple[float, float]] = []
         time.sleep(3)
@@ -82,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             stack.route(other(stack.active_colour()))
             switching.append((begin, time.time() + SWITCH_TAIL_S))
             time.sleep(SWITCH_TAIL_S)
-        result = load.stop()
+        result = background.stop()
     finally:
         if args.down:
             stack.down()

@@ -10,20 +10,20 @@ from pathlib import Path
 
 from rich.console import Console
 
-from kitcore.paths import KIT_ROOT
+from kitcore.contract import Contract, ContractError, load_contract
 from kitcore.release import ReleaseError
 from rollout.errors import RolloutFailed, RolloutLocked, TargetError
 from rollout.exitcodes import Exit, help_text
 from rollout.state import StateStore
 from rollout.targets import TARGETS, build_target
 from rollout.targets.base import ReleaseRequest
-from rollout.verify.gates import DEFAULT_GATES_FILE, GateConfigError
+from rollout.verify.gates import GateConfigError
 from stack.config import resolve_state_dir
 
 
-def state_dir() -> Path:
-    """Return the local state dir, where the stack keeps its own (see resolve_state_dir)."""
-    return resolve_state_dir(KIT_ROOT, os.environ)
+def state_dir(contract: Contract) -> Path:
+    """Return the service's local state dir, where its stack keeps its own."""
+    return resolve_state_dir(contract.root, os.environ)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,10 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--contract", help="the service's kit.toml (default: $KIT_CONTRACT, else the kit's own)"
+    )
     common.add_argument("--target", choices=TARGETS, default="local", help="where (default local)")
     k8s = common.add_argument_group("k8s target (k8s/README.md)")
     k8s.add_argument("--overlay", help="kustomize overlay: dev, staging, prod or a path")
-    k8s.add_argument("--namespace", default="flask-kit", help="namespace (default flask-kit)")
+    k8s.add_argument("--namespace", help="namespace (default: the contract's)")
     k8s.add_argument("--context", help="kubeconfig context (default: the current one)")
     k8s.add_argument("--public-url", help="public route (default https://APP_DOMAIN of overlay)")
     k8s.add_argument("--ca-cert", type=Path, help="CA bundle for the public route")
@@ -52,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     deploy.add_argument("--version", help="version name (default: git short sha, -dirty if so)")
     deploy.add_argument("--release-dir", type=Path, help="deploy this prepared source tree")
-    deploy.add_argument("--gates", type=Path, default=DEFAULT_GATES_FILE, help="gates TOML")
+    deploy.add_argument("--gates", type=Path, help="gates TOML (default: the contract's)")
     deploy.add_argument(
         "--gate-set", action="append", default=[], metavar="GATE.KEY=VALUE",
         help="override a gate threshold, e.g. pre_switch.max_p95_ms=400 (repeatable)",
@@ -65,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--background-load", action="store_true", help="steady locust load on the public route"
     )
     deploy.add_argument("--keep-failed", action="store_true", help="keep a failed colour running")
-    deploy.add_argument("--reports", type=Path, default=KIT_ROOT / "reports" / "rollouts")
+    deploy.add_argument("--reports", type=Path, help="report dir (default: reports/rollouts)")
     deploy.add_argument("--image", help="k8s: image to release, by digest (repo@sha256:...)")
 
     switch = sub.add_parser("switch", parents=[common], help="send traffic to the other colour")
@@ -81,27 +84,32 @@ def run(args: argparse.Namespace, console: Console) -> Exit:
     from rollout.flow import Options
     from rollout.verify.gates import resolve_gates
     from rollout.verify.load_account import load_user_env
+    from rollout.verify.loadrun import LoadSpec
 
-    store = StateStore(state_dir() / "rollout.json")
+    contract = load_contract(args.contract)
+    states = state_dir(contract)
+    store = StateStore(states / "rollout.json")
     if args.command == "status":
         try:
-            target = build_target(args.target, vars(args))
+            target = build_target(args.target, contract, vars(args))
         except Exception as exc:  # status must work even when the target cannot be reached
             console.print(f"[yellow]target unavailable: {exc}[/]")
             return commands.status(None, store, console)
         return commands.status(target, store, console)
-    target = build_target(args.target, vars(args))
+    target = build_target(args.target, contract, vars(args))
     if args.command == "switch":
         return commands.switch(target, store, console, args.to)
     if args.command == "rollback":
         return commands.rollback(target, store, console)
-    gates = resolve_gates(args.gates, args.gate_set)
     request = ReleaseRequest(args.version, args.release_dir, args.image)
-    release = target.make_release(request, state_dir() / "releases")
+    release = target.make_release(request, states / "releases")
+    thresholds = args.gates or contract.path(contract.gate.thresholds)
+    gates = resolve_gates(thresholds, args.gate_set, target.environment)
     opts = Options(
-        gates=gates, reports_base=args.reports, force_migration=args.force_migration,
+        gates=gates, reports_base=args.reports or contract.root / "reports" / "rollouts",
+        load=LoadSpec.of(contract), force_migration=args.force_migration,
         stop_delay_s=args.stop_delay, background_load=args.background_load,
-        keep_failed=args.keep_failed, load_env=load_user_env(state_dir()),
+        keep_failed=args.keep_failed, load_env=load_user_env(states),
     )  # fmt: skip
     return commands.deploy(target, store, release, opts, console).code
 
@@ -123,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RolloutFailed as exc:
         _error(exc.reason)
         return int(exc.code)
-    except (GateConfigError, ReleaseError) as exc:
+    except (ContractError, GateConfigError, ReleaseError) as exc:
         _error(exc)
         return int(Exit.USAGE)
     except TargetError as exc:

@@ -1,23 +1,21 @@
 """`make demo` / `make demo-rollback`: a gated blue-green rollout under steady load, end to end.
 
-promote:  stack up, seed data, steady locust load through Nginx, roll the current checkout
-          out to the idle colour. Exit 0 only if it was promoted and no request failed.
-rollback: the same with a release that is slow on /api/v1/items: the gate must refuse it,
-          traffic must stay on the old colour, no request may fail. Exit 0 only then.
+promote:  stack up, seed data (the contract's demo.seed), steady locust load through Nginx,
+          roll the current checkout out to the idle colour. Exit 0 only if it was promoted
+          and no request failed.
+rollback: the same with a release that is slow on every route but its health ones: the gate
+          must refuse it, traffic must stay on the old colour, no request may fail.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 from rich.console import Console
 
-from kitcore.paths import KIT_ROOT
+from kitcore.contract import ContractError, load_contract
 from kitcore.release import Release, checkout_version
 from rollout import commands
 from rollout.cli import state_dir
@@ -29,21 +27,10 @@ from rollout.report.windows import phase_windows
 from rollout.state import StateStore
 from rollout.targets.base import ReleaseRequest
 from rollout.targets.local import LocalTarget
-from rollout.verify.gates import DEFAULT_GATES_FILE, resolve_gates
+from rollout.verify.gates import resolve_gates
 from rollout.verify.load_account import load_user_env
+from rollout.verify.loadrun import LoadSpec
 from stack import LocalStack, StackConfig, StackError
-
-
-def seed(stack: LocalStack, items: int = 20) -> None:
-    """Ensure a demo user and items exist (with the serving release's code and schema)."""
-    status = stack.status()
-    release_dir = Path(status.colours[stack.active_colour()].release_dir or KIT_ROOT)
-    env = {**os.environ, **stack.app_env(), "FLASK_APP": "app.wsgi"}
-    flask = Path(sys.executable).parent / "flask"
-    subprocess.run(  # noqa: S603 - fixed argv
-        [str(flask), "seed", "--items", str(items)], env=env, cwd=release_dir, check=True,
-        capture_output=True, text=True,
-    )  # fmt: skip
 
 
 def print_figures(console: Console, outcome: Outcome) -> None:
@@ -75,30 +62,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenario", choices=("promote", "rollback"), nargs="?", default="promote")
     parser.add_argument("--stop-delay", type=float, default=5.0)
     parser.add_argument("--down", action="store_true", help="stop the stack at the end")
+    parser.add_argument("--contract", help="the service's kit.toml (default: the kit's own)")
     args = parser.parse_args(argv)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
     started = time.time()
-    stack = LocalStack(StackConfig.from_env(KIT_ROOT), echo=console.print)
-    target = LocalTarget(stack)
+    try:
+        contract = load_contract(args.contract)
+    except ContractError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 2
+    states = state_dir(contract)
+    stack = LocalStack(StackConfig.from_env(contract.root), contract, echo=console.print)
+    target = LocalTarget(contract, stack)
     try:
         console.rule("local stack")
         stack.up()
         # A version of its own per run: never rewrite the tree a running colour serves from.
-        version = f"{checkout_version(KIT_ROOT)}-demo{time.strftime('%H%M%S')}"
-        release = target.make_release(ReleaseRequest(version), state_dir() / "releases")
-        seed(stack)
+        version = f"{checkout_version(contract.root)}-demo{time.strftime('%H%M%S')}"
+        release = target.make_release(ReleaseRequest(version), states / "releases")
+        stack.seed()
         if args.scenario == "rollback":
             version = f"{release.version}-broken"
-            broken = broken_release(release.source_dir, state_dir() / "releases" / version)
+            broken = broken_release(contract, release.source_dir, states / "releases" / version)
             release = Release(version, broken)
         before = stack.active_colour()
+        thresholds = contract.path(contract.gate.thresholds)
         opts = Options(
-            resolve_gates(DEFAULT_GATES_FILE, []), KIT_ROOT / "reports" / "rollouts",
-            stop_delay_s=args.stop_delay, background_load=True,
-            load_env=load_user_env(state_dir()),
+            resolve_gates(thresholds, []), contract.root / "reports" / "rollouts",
+            LoadSpec.of(contract), stop_delay_s=args.stop_delay, background_load=True,
+            load_env=load_user_env(states),
         )  # fmt: skip
         console.rule(f"rollout of {release.version} ({args.scenario})")
-        store = StateStore(state_dir() / "rollout.json")
+        store = StateStore(states / "rollout.json")
         outcome = commands.deploy(target, store, release, opts, console)
         after = stack.active_colour()
     except StackError as exc:

@@ -29,7 +29,7 @@ from rollout.state import RolloutRecord, State, StateStore
 from rollout.targets.base import Target
 from rollout.verify.expand_only import check_scripts, judge
 from rollout.verify.gates import GateConfig
-from rollout.verify.loadrun import LoadResult, LocustRun, run_gate
+from rollout.verify.loadrun import LoadResult, LoadSpec, LocustRun, run_gate
 from rollout.verify.smoke import smoke
 
 T = TypeVar("T")
@@ -47,6 +47,7 @@ class Options:
 
     gates: dict[str, GateConfig]
     reports_base: Path
+    load: LoadSpec
     force_migration: bool = False
     stop_delay_s: float = 10.0
     background_load: bool = False
@@ -117,7 +118,7 @@ class Rollout:
         self._phase("background_load", "Starting background load on the public route")
         self.background = LocustRun(
             self.opts.gates["background"], target.public_url(), target.ca_cert(),
-            self.outcome.report_dir, self.opts.load_env,
+            self.outcome.report_dir, self.opts.load_env, load=self.opts.load,
         )  # fmt: skip
         self.background.start()
         time.sleep(3)  # a steady baseline before anything moves
@@ -184,7 +185,8 @@ class Rollout:
         """6. Smoke checks and the post-switch gate on the public route; failure switches back."""
         self._phase("post_switch", "6. Post-switch verification under load")
         target = self.target
-        checks = smoke(target.public_url(), self.idle, self.release.version, target.ca_cert())
+        url, ca = target.public_url(), target.ca_cert()
+        checks = smoke(target.contract, url, self.idle, self.release.version, ca)
         post = self._run_gate("post_switch", target.public_url())
         if not checks.passed or not post.passed:
             reasons = checks.reasons[:5] + post.reasons + top_errors(post)
@@ -230,8 +232,9 @@ class Rollout:
         cfg = self.opts.gates[name]
         with self.console.status(f"  locust gate {name}: {cfg.users} users for {cfg.duration_s}s"):
             result = run_gate(
-                cfg, url, self.target.ca_cert(), self.outcome.report_dir, self.opts.load_env
-            )
+                cfg, url, self.target.ca_cert(), self.outcome.report_dir, self.opts.load_env,
+                load=self.opts.load,
+            )  # fmt: skip
         self.outcome.loads[name] = result
         m = result.measures
         self.console.print(

@@ -118,8 +118,8 @@ class StackConfig:
             "nginx http": self.http_port,
             "nginx https": self.https_port,
             "nginx preview": self.preview_port,
-            "app-blue": self.blue_port,
-            "app-green": self.green_port,
+            "web-blue": self.blue_port,
+            "web-green": self.green_port,
             "postgres": self.postgres_port,
             "redis": self.redis_port,
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from kitcore.colours import COLOURS
 from stack import services
@@ -17,7 +18,11 @@ SERVICE_PROGRAMS = ("postgres", "redis", "s3")
 
 
 def build_programs(
-    cfg: StackConfig, creds: Credentials, nginx: Nginx, services_used: list[str], worker: bool
+    cfg: StackConfig,
+    creds: Credentials,
+    nginx: Nginx,
+    services_used: Sequence[str],
+    worker: bool,
 ) -> list[Program]:
     """Return the programs: the services the contract uses, both colours, worker, Nginx."""
     launch = [sys.executable, "-m", "stack.launch", str(cfg.state_dir)]
@@ -29,7 +34,7 @@ def build_programs(
     programs = [makers[name]() for name in SERVICE_PROGRAMS if name in services_used]
     # stopwaitsecs above gunicorn's graceful timeout (30 s): SIGTERM drains, then SIGKILL.
     programs += [
-        Program(f"app-{c}", [*launch, "colour", c], cfg.repo_root, priority=50, stopwaitsecs=40)
+        Program(f"web-{c}", [*launch, "colour", c], cfg.repo_root, priority=50, stopwaitsecs=40)
         for c in COLOURS
     ]
     if worker:

@@ -119,8 +119,8 @@ class LocalStack:
             services.create_bucket(self.config, creds)
         active_release = read_release(self.state, active) or blue
         self._migrate_if_pending(active_release)
-        if not self._running(f"app-{active}"):
-            self._echo(f"starting app-{active} ({active_release.version})")
+        if not self._running(f"web-{active}"):
+            self._echo(f"starting web-{active} ({active_release.version})")
             self._start_colour(active, active_release)
         if any(p.name == "worker" for p in programs):
             self.supervisor.start("worker")
@@ -135,7 +135,7 @@ class LocalStack:
             return
         pids = [i["pid"] for i in infos if i["pid"]]
         names = {i["name"] for i in infos}
-        for group in (["nginx"], ["app-blue", "app-green", "worker"], list(SERVICE_PROGRAMS)):
+        for group in (["nginx"], ["web-blue", "web-green", "worker"], list(SERVICE_PROGRAMS)):
             present = [n for n in group if n in names]
             if present:
                 self._echo(f"stopping {', '.join(present)}")
@@ -157,17 +157,17 @@ class LocalStack:
             )
         if not self.supervisor.is_running():
             raise StackError("the local stack is not up (run `make up`)")
-        if self._running(f"app-{colour}") and self._receives_traffic(colour):
+        if self._running(f"web-{colour}") and self._receives_traffic(colour):
             raise StackError(f"{colour} is the active colour: start the idle one instead")
         self._start_colour(colour, Release(release.version, release.source_dir.resolve()))
 
     def stop_colour(self, colour: str, timeout: float = 30) -> None:
         """Stop colour gracefully (SIGTERM drains in-flight requests) and wait for it to exit."""
         check_colour(colour)
-        if self._running(f"app-{colour}") and self._receives_traffic(colour):
+        if self._running(f"web-{colour}") and self._receives_traffic(colour):
             # gunicorn closes its socket on SIGTERM: queued public requests would be reset.
             raise StackError(f"{colour} is the active colour: route away from it first")
-        self.supervisor.stop([f"app-{colour}"], timeout=timeout)
+        self.supervisor.stop([f"web-{colour}"], timeout=timeout)
 
     def route(self, active: str) -> None:
         """Point public traffic at active and preview at the other colour, and confirm it."""
@@ -188,17 +188,26 @@ class LocalStack:
 
     def migrate(self, release: Release) -> None:
         """Run the contract's migration command (upgrade) from the release, in its venv."""
-        if self.contract.migrate is None:
-            return
+        if self.contract.migrate is not None:
+            self.run_in_release(release, [*self.contract.migrate.command, "upgrade"])
+
+    def seed(self) -> None:
+        """Run the contract's demo seed command with the serving release (when it has one)."""
+        release = read_release(self.state, self.routing.current())
+        if self.contract.demo.seed and release is not None:
+            self.run_in_release(release, self.contract.demo.seed)
+
+    def run_in_release(self, release: Release, argv: list[str]) -> str:
+        """Run a command of the service from the release dir, in its venv, with its env."""
         venv = ensure_venv(release.source_dir, self.contract, self.state / "venvs")
-        program, *args = self.contract.migrate.command
+        program, *args = argv
         env = self.app_env() | {
             "PYTHONPATH": str(release.source_dir),
             "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "VIRTUAL_ENV": str(venv),
         }
-        argv = [venv_program(venv, program), *args, "upgrade"]
-        run(argv, env=env, cwd=release.source_dir, timeout=300)
+        command = [venv_program(venv, program), *args]
+        return run(command, env=env, cwd=release.source_dir, timeout=300).stdout
 
     def status(self) -> StackStatus:
         """Report programs, the active colour and each colour's release."""
@@ -215,7 +224,7 @@ class LocalStack:
             colours[colour] = ColourStatus(
                 colour,
                 self.colour_port(colour),
-                states.get(f"app-{colour}", "STOPPED"),
+                states.get(f"web-{colour}", "STOPPED"),
                 release.version if release else None,
                 str(release.source_dir) if release else None,
                 routes,
@@ -267,7 +276,7 @@ class LocalStack:
 
     def _start_colour(self, colour: str, release: Release) -> None:
         """Record colour's release, (re)start its program and wait until it answers."""
-        name = f"app-{colour}"
+        name = f"web-{colour}"
         if self._running(name):
             self.supervisor.stop([name], timeout=60)
         self._check_ports([name])
@@ -278,7 +287,7 @@ class LocalStack:
     def _check_health(self, colour: str, release: Release | None, wait: float = 0) -> None:
         """Require colour to answer as its release (waiting up to wait seconds)."""
         expected = probe.Identity(release.version if release else None, colour)
-        tail = functools.partial(self.supervisor.tail, f"app-{colour}")  # read only on failure
+        tail = functools.partial(self.supervisor.tail, f"web-{colour}")  # read only on failure
         health = self.contract.health
         try:
             probe.wait_for(self.colour_url(colour), health, expected, wait, explain=tail)

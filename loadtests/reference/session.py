@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadtests.gate import extras
+from loadtests.extras import extras
 
 log = logging.getLogger("loadtests.reference.session")
 ABSENT = frozenset({404, 405})

@@ -17,7 +17,7 @@ import gevent.ssl
 from locust import FastHttpUser, between, events, tag, task
 from locust.env import Environment
 
-from loadtests.gate import ssl_context
+from loadtests.extras import ssl_context
 from loadtests.reference.session import probe, shared
 
 

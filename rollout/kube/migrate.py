@@ -1,12 +1,14 @@
 """The per-release migration Job: render it from the overlay, run it once, wait, read its log.
 
-Also reads the database's Alembic heads through `kubectl exec` into a running app pod, which
-already holds the database settings and is allowed (NetworkPolicy) to reach the database.
+Also reads the database's Alembic heads through `kubectl exec` into a running pod of the
+release (the contract's migration command with `current` and `heads`): the pod already holds
+the database settings and is allowed (NetworkPolicy) to reach the database.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -16,45 +18,32 @@ from rollout.kube.images import release_id
 from rollout.kube.kubectl import Kubectl, KubectlError, Obj
 from rollout.kube.objects import job_state
 
-JOB_TEMPLATE = "app-migrate"
 CONTAINER = "migrate"
-MARKER = "ROLLOUT-HEADS "
-# Runs inside the app image: the heads recorded in the database and the image's own script
-# heads (so a source tree that does not match the image is caught before its scripts are judged).
-HEADS_SCRIPT = f"""
-import json
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from app import create_app
-from app.extensions import MIGRATIONS_DIR, db
-app = create_app()
-with app.app_context(), db.engine.connect() as conn:
-    current = MigrationContext.configure(conn).get_current_heads()
-print({MARKER!r} + json.dumps({{"db": list(current),
-      "image": list(ScriptDirectory(MIGRATIONS_DIR).get_heads())}}))
-"""
+RELEASE_LABEL = "kit.rollout/release"
+# An Alembic revision line of `current` or `heads`: "0003_uploads (head)".
+_REVISION = re.compile(r"^(\w+)(?: \((?:effective )?head\))*\s*$")
 
 
-def job_name(image: str) -> str:
-    """Return app-migrate-<release id>."""
-    return f"{JOB_TEMPLATE}-{release_id(image)}"
+def job_name(template: str, image: str) -> str:
+    """Return <template>-<release id>, e.g. app-migrate-0123456789ab."""
+    return f"{template}-{release_id(image)}"
 
 
-def render_job(kubectl: Kubectl, overlay: Path, image: str) -> Obj:
+def render_job(kubectl: Kubectl, overlay: Path, template: str, image: str) -> Obj:
     """Render the overlay's migration Job for this image: the release's name, image, namespace."""
     docs = [d for d in yaml.safe_load_all(kubectl.kustomize(overlay)) if d]
-    jobs = [d for d in docs if d.get("kind") == "Job" and d["metadata"]["name"] == JOB_TEMPLATE]
+    jobs = [d for d in docs if d.get("kind") == "Job" and d["metadata"]["name"] == template]
     if len(jobs) != 1:
-        raise KubectlError(f"{overlay} renders no Job {JOB_TEMPLATE!r} (the migration template)")
+        raise KubectlError(f"{overlay} renders no Job {template!r} (the migration template)")
     with_image = kubectl.json(
         "set", "image", "--local", "-f", "-", f"{CONTAINER}={image}",
         stdin=json.dumps(jobs[0]), cluster=False,
     )  # fmt: skip
     patch = {
         "metadata": {
-            "name": job_name(image),
+            "name": job_name(template, image),
             "namespace": kubectl.namespace,
-            "labels": {"flask-kit/release": release_id(image)},
+            "labels": {RELEASE_LABEL: release_id(image)},
         }
     }
     return dict(
@@ -112,11 +101,17 @@ def run_job(kubectl: Kubectl, job: Obj, timeout_s: float, poll_s: float = 3.0) -
         time.sleep(poll_s)
 
 
-def database_heads(kubectl: Kubectl, pod: str, container: str) -> tuple[list[str], list[str]]:
-    """Return (heads in the database, script heads in the image) read inside a pod."""
-    res = kubectl.run("exec", pod, "-c", container, "--", "python", "-c", HEADS_SCRIPT, timeout=90)
-    for line in res.stdout.splitlines():
-        if line.startswith(MARKER):
-            data = json.loads(line[len(MARKER) :])
-            return [str(h) for h in data["db"]], [str(h) for h in data["image"]]
-    raise KubectlError(f"no migration heads from pod {pod}: {res.stdout[-300:]}")
+def revisions(output: str) -> list[str]:
+    """Read the revision ids Alembic's `current` or `heads` printed, one per line."""
+    return [m.group(1) for line in output.splitlines() if (m := _REVISION.match(line.strip()))]
+
+
+def database_heads(
+    kubectl: Kubectl, pod: str, container: str, command: list[str]
+) -> tuple[list[str], list[str]]:
+    """Return (heads in the database, script heads in the image), asked inside a pod."""
+    found = []
+    for verb in ("current", "heads"):
+        res = kubectl.run("exec", pod, "-c", container, "--", *command, verb, timeout=90)
+        found.append(revisions(res.stdout))
+    return found[0], found[1]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from kitcore.contract import Contract
 from kitcore.release import Release
 from rollout.verify.verdict import Verdict
 
@@ -32,6 +33,8 @@ class Target(Protocol):
     """Operations the blue-green flow needs from a place that runs colours."""
 
     name: str
+    contract: Contract
+    environment: str  # the gates file's section: local, or the cluster's overlay name
 
     def make_release(self, request: ReleaseRequest, releases_dir: Path) -> Release:
         """Turn the request into a release this target can run (refusing what it cannot)."""

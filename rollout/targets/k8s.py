@@ -1,74 +1,38 @@
-"""The Kubernetes target: colours are the Deployments app-blue/app-green behind two Services.
+"""The Kubernetes target: colours are two Deployments behind the active and preview Services.
 
-The same flow as locally, through kubectl only (rollout.kube): the idle Deployment's image set
-and scaled up, the per-release migration Job, testinfra on an idle pod, smoke and locust through
-a port-forward to app-preview, the switch by the committed selector patches (confirmed on
-app-active's endpoints), and scaling the old colour to 0 (its HPA pauses there).
+Names come from the contract ([kubernetes] prefix: <prefix>-blue, <prefix>-green,
+<prefix>-active, <prefix>-preview, <prefix>-worker, <prefix>-migrate). The same flow as locally,
+through kubectl only (rollout.kube): the idle Deployment's image set and scaled up, the
+per-release migration Job, testinfra on an idle pod, smoke and locust through a port-forward to
+the preview Service, the switch by the committed selector patches (confirmed on the active
+Service's endpoints), and scaling the old colour to 0 (its HPA pauses there).
 """
 
 from __future__ import annotations
 
 import atexit
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kitcore import probe
 from kitcore.colours import COLOURS, other
+from kitcore.contract import Contract
 from kitcore.migrations import pending_revisions, script_heads
 from kitcore.paths import KIT_ROOT
 from kitcore.release import Release, ReleaseError
 from rollout.errors import TargetError
 from rollout.kube import Kubectl, PortForward
+from rollout.kube.config import K8sConfig
 from rollout.kube.images import image_tag
-from rollout.kube.kubectl import default_binary
 from rollout.kube.migrate import database_heads, render_job, run_job
 from rollout.kube.objects import Obj, container, name_of, pod_ready, replicas, selector_colour
 from rollout.kube.overlay import overlay_public_url
 from rollout.kube.waits import diagnose, wait_endpoints, wait_settled
 from rollout.targets.base import ReleaseRequest, TargetStatus
 from rollout.verify.smoke import smoke
-from rollout.verify.testinfra import POD_CHECKS, PodSpec, run_testinfra
+from rollout.verify.testinfra import POD_CHECKS, PodSpec, run_testinfra, service_facts
 from rollout.verify.verdict import Verdict
 
-APP = "app"
 WEB = "app.kubernetes.io/component=web"
-MIGRATIONS = Path("app") / "migrations"
-
-
-@dataclass(frozen=True)
-class K8sConfig:
-    """Where and how: cluster context, namespace, overlay, routes and timeouts."""
-
-    overlay: Path | None = None
-    namespace: str = "flask-kit"
-    context: str | None = None
-    kubectl: str = field(default_factory=default_binary)
-    public_url: str | None = None
-    ca_cert: Path | None = None
-    rollout_timeout_s: float = 600
-    migrate_timeout_s: float = 660  # the Job's own activeDeadlineSeconds (600) plus scheduling
-    settle_timeout_s: float = 120  # old pods: preStop 10s + graceful drain 30s, then gone
-    switch_timeout_s: float = 60
-    poll_s: float = 2.0
-
-    @classmethod
-    def from_options(cls, opts: Mapping[str, Any]) -> K8sConfig:
-        """Build from CLI options (argparse names); unknown or empty ones keep the defaults."""
-        overlay = opts.get("overlay")
-        if overlay and "/" not in str(overlay):
-            overlay = KIT_ROOT / "k8s" / "overlays" / str(overlay)  # a name: dev|staging|prod
-        ca = opts.get("ca_cert")
-        return cls(
-            overlay=Path(overlay) if overlay else None,
-            namespace=opts.get("namespace") or "flask-kit",
-            context=opts.get("context") or None,
-            kubectl=opts.get("kubectl") or default_binary(),
-            public_url=opts.get("public_url") or None,
-            ca_cert=Path(ca) if ca else None,
-            rollout_timeout_s=float(opts.get("rollout_timeout") or 600),
-        )
 
 
 class K8sTarget:
@@ -76,10 +40,17 @@ class K8sTarget:
 
     name = "k8s"
 
-    def __init__(self, cfg: K8sConfig) -> None:
-        self.cfg = cfg
-        self.kubectl = Kubectl(cfg.namespace, cfg.context, cfg.kubectl)
-        self.preview = PortForward(self.kubectl, "service/app-preview", 80)
+    def __init__(self, contract: Contract, cfg: K8sConfig) -> None:
+        self.contract, self.cfg = contract, cfg
+        self.environment = cfg.overlay.name if cfg.overlay else "local"
+        namespace = cfg.namespace or contract.kubernetes.namespace
+        self.kubectl = Kubectl(namespace, cfg.context, cfg.kubectl)
+        self.container = contract.kubernetes.container
+        self.active_svc, self.preview_svc = (
+            contract.k8s_name("active"),
+            contract.k8s_name("preview"),
+        )
+        self.preview = PortForward(self.kubectl, f"service/{self.preview_svc}", 80)
         atexit.register(self.close)  # never leave a port-forward behind
 
     def make_release(self, request: ReleaseRequest, releases_dir: Path) -> Release:
@@ -97,39 +68,46 @@ class K8sTarget:
 
     # -- reading the cluster -------------------------------------------------------------------
     def _services(self) -> dict[str, Obj]:
-        found = {name_of(s): s for s in self.kubectl.get("service", "app-active", "app-preview")}
-        if set(found) != {"app-active", "app-preview"}:
-            raise TargetError(f"services app-active/app-preview missing in {self.cfg.namespace}")
+        names = (self.active_svc, self.preview_svc)
+        found = {name_of(s): s for s in self.kubectl.get("service", *names)}
+        if set(found) != set(names):
+            where = self.kubectl.namespace
+            raise TargetError(f"services {names[0]}/{names[1]} missing in {where}")
         return found
 
     def _deployment(self, colour: str) -> Obj:
-        found = self.kubectl.get_one("deployment", f"{APP}-{colour}")
+        name = self.contract.k8s_name(colour)
+        found = self.kubectl.get_one("deployment", name)
         if found is None:
-            raise TargetError(f"deployment {APP}-{colour} missing in {self.cfg.namespace}")
+            raise TargetError(f"deployment {name} missing in {self.kubectl.namespace}")
         return found
+
+    def _selector(self, colour: str) -> str:
+        return f"{WEB},color={colour}"
 
     def _idle_pod(self, colour: str, image: str | None) -> Obj:
         """Return a Ready pod of the colour running the image (None: any image)."""
-        for pod in self.kubectl.get("pods", selector=f"{WEB},color={colour}"):
-            if pod_ready(pod) and (image is None or container(pod, APP).get("image") == image):
+        for pod in self.kubectl.get("pods", selector=self._selector(colour)):
+            running = container(pod, self.container).get("image")
+            if pod_ready(pod) and (image is None or running == image):
                 return pod
         raise TargetError(f"no Ready pod of {colour} runs {image or 'any image'}")
 
     # -- Target interface ----------------------------------------------------------------------
     def ensure_ready(self) -> None:
-        """Check the cluster answers; repair app-preview if a half-done switch left it active."""
+        """Check the cluster answers; repair preview if a half-done switch left it on active."""
         services = self._services()
-        active = selector_colour(services["app-active"])
+        active = selector_colour(services[self.active_svc])
         if active not in COLOURS:
-            raise TargetError(f"app-active selects color={active!r}, not blue or green")
-        if selector_colour(services["app-preview"]) != other(active):
-            self._patch("app-preview", other(active))
+            raise TargetError(f"{self.active_svc} selects color={active!r}, not blue or green")
+        if selector_colour(services[self.preview_svc]) != other(active):
+            self._patch(self.preview_svc, other(active))
 
     def active_colour(self) -> str:
-        """Return the colour app-active's selector names."""
-        colour = selector_colour(self.kubectl.get_one("service", "app-active") or {})
+        """Return the colour the active Service's selector names."""
+        colour = selector_colour(self.kubectl.get_one("service", self.active_svc) or {})
         if colour not in COLOURS:
-            raise TargetError(f"app-active selects color={colour!r}, not blue or green")
+            raise TargetError(f"{self.active_svc} selects color={colour!r}, not blue or green")
         return str(colour)
 
     def running(self, colour: str) -> bool:
@@ -138,16 +116,16 @@ class K8sTarget:
 
     def release_of(self, colour: str) -> Release | None:
         """Return the image the colour's Deployment runs (version from its tag, if any)."""
-        image = container(self._deployment(colour), APP).get("image")
+        image = container(self._deployment(colour), self.container).get("image")
         return Release(image_tag(image) or "", KIT_ROOT, image) if image else None
 
     def start(self, colour: str, release: Release) -> None:
         """Set the image, scale up from 0, wait for the rollout and for old pods to be gone."""
         if not release.image:
             raise TargetError("the k8s target needs an image (--image)")
-        deployment = f"deployment/{APP}-{colour}"
+        deployment = f"deployment/{self.contract.k8s_name(colour)}"
         wanted = max(replicas(self._deployment(other(colour))), 1)
-        self.kubectl.run("set", "image", deployment, f"{APP}={release.image}")
+        self.kubectl.run("set", "image", deployment, f"{self.container}={release.image}")
         if replicas(self._deployment(colour)) == 0:
             # Back from 0, its HPA (paused at 0 replicas) resumes by itself.
             self.kubectl.run("scale", deployment, f"--replicas={wanted}")
@@ -159,25 +137,30 @@ class K8sTarget:
         if res.returncode != 0:
             raise TargetError(
                 f"{deployment} did not roll out within {timeout:.0f}s: {res.stderr.strip()[-300:]}"
-                + diagnose(self.kubectl, f"{WEB},color={colour}")
+                + diagnose(self.kubectl, self._selector(colour))
             )
-        selector = f"{WEB},color={colour}"
         wait_settled(
-            self.kubectl, selector, APP, release.image, self.cfg.settle_timeout_s, self.cfg.poll_s
-        )
+            self.kubectl, self._selector(colour), self.container, release.image,
+            self.cfg.settle_timeout_s, self.cfg.poll_s,
+        )  # fmt: skip
         if release.version:
+            expected = probe.Identity(release.version, colour)
             try:
-                probe.wait_for(self.preview_url(), probe.Identity(release.version, colour), 0)
+                probe.wait_for(self.preview_url(), self.contract.health, expected, 0)
             except probe.ProbeError as exc:
+                env = self.contract.serve.version_env
                 raise TargetError(
-                    f"{exc}: pass --version = the APP_VERSION baked into the image"
+                    f"{exc}: pass --version = the {env} baked into the image"
                 ) from exc
 
     def pending_migrations(self, release: Release) -> list[Path]:
         """Compare the database's heads (read in an idle pod) with the release's scripts."""
+        migrate = self.contract.migrate
+        scripts = self.contract.release_revisions(release.source_dir)
+        if migrate is None or scripts is None:
+            return []
         pod = name_of(self._idle_pod(other(self.active_colour()), release.image))
-        db_heads, image_heads = database_heads(self.kubectl, pod, APP)
-        scripts = release.source_dir / MIGRATIONS
+        db_heads, image_heads = database_heads(self.kubectl, pod, self.container, migrate.command)
         source_heads = script_heads(scripts)
         if sorted(image_heads) != source_heads:
             raise TargetError(
@@ -190,30 +173,32 @@ class K8sTarget:
         """Render the overlay's Job as app-migrate-<digest12>, run it once, wait for it."""
         if self.cfg.overlay is None or not release.image:
             raise TargetError("migrations need --overlay and --image")
-        job = render_job(self.kubectl, self.cfg.overlay, release.image)
+        template = self.contract.k8s_name("migrate")
+        job = render_job(self.kubectl, self.cfg.overlay, template, release.image)
         run_job(self.kubectl, job, self.cfg.migrate_timeout_s, self.cfg.poll_s)
 
     def verify(self, colour: str, release: Release, out_dir: Path) -> Verdict:
-        """testinfra on one idle pod, then smoke checks through app-preview."""
+        """testinfra on one idle pod, then smoke checks through the preview Service."""
         deployment = self._deployment(colour)
-        app = container(deployment, APP)
+        app = container(deployment, self.container)
         security = deployment["spec"]["template"]["spec"].get("securityContext", {})
         spec = PodSpec(
             colour=colour,
             version=release.version,
             uid=int(app.get("securityContext", {}).get("runAsUser") or security["runAsUser"]),
             port=int(app["ports"][0]["containerPort"]),
+            service=service_facts(self.contract),
         )
         pod = name_of(self._idle_pod(colour, release.image))
         binary_dir = str(Path(self.cfg.kubectl).parent) if "/" in self.cfg.kubectl else None
-        checks = run_testinfra(
-            POD_CHECKS, self.kubectl.host_url(pod, APP), spec, out_dir, binary_dir
-        )
+        host = self.kubectl.host_url(pod, self.container)
+        checks = run_testinfra(POD_CHECKS, host, spec, out_dir, binary_dir)
         return Verdict.combine("verify", [checks, self.smoke(colour, release.version)])
 
     def smoke(self, colour: str, version: str | None) -> Verdict:
-        """Smoke checks through app-preview, the in-cluster route, where /metrics is served."""
-        return smoke(self.preview_url(), colour, version or None, None, metrics_served=True)
+        """Smoke checks through the preview Service, in-cluster, where metrics are served."""
+        url = self.preview_url()
+        return smoke(self.contract, url, colour, version or None, None, metrics_served=True)
 
     def public_url(self) -> str:
         """Return the public route (--public-url, else https://APP_DOMAIN of the overlay)."""
@@ -222,7 +207,7 @@ class K8sTarget:
         return overlay_public_url(self.cfg.overlay)
 
     def preview_url(self) -> str:
-        """Return the local end of a live port-forward to app-preview (the idle colour)."""
+        """Return the local end of a live port-forward to the preview Service (the idle colour)."""
         return self.preview.url()
 
     def ca_cert(self) -> Path | None:
@@ -230,15 +215,15 @@ class K8sTarget:
         return self.cfg.ca_cert
 
     def switch(self, colour: str) -> None:
-        """Patch app-active then app-preview; return once app-active's endpoints are all colour."""
+        """Patch active then preview; return once the active endpoints are all the colour's."""
         self.preview.stop()  # it resolved a pod of the other colour: stale after the patch
-        self._patch("app-active", colour)
-        self._patch("app-preview", other(colour))
+        self._patch(self.active_svc, colour)
+        self._patch(self.preview_svc, other(colour))
         if self.active_colour() != colour:
-            raise TargetError(f"app-active does not select {colour} after the patch")
+            raise TargetError(f"{self.active_svc} does not select {colour} after the patch")
         timeout = self.cfg.switch_timeout_s
-        prefix = f"{APP}-{colour}-"
-        wait_endpoints(self.kubectl, "app-active", colour, prefix, timeout, self.cfg.poll_s)
+        prefix = f"{self.contract.k8s_name(colour)}-"
+        wait_endpoints(self.kubectl, self.active_svc, colour, prefix, timeout, self.cfg.poll_s)
 
     def _patch(self, service: str, colour: str) -> None:
         patch = KIT_ROOT / "k8s" / "patches" / f"switch-to-{colour}.patch.yaml"
@@ -249,15 +234,16 @@ class K8sTarget:
         self.preview.stop()
         active = self.active_colour()
         if colour == active:
-            raise TargetError(f"refusing to scale down {colour}: app-active selects it")
-        self.kubectl.run("scale", f"deployment/{APP}-{colour}", "--replicas=0")
-        serving = container(self._deployment(active), APP)["image"]
-        worker = self.kubectl.get_one("deployment", f"{APP}-worker", missing_ok=True)
+            raise TargetError(f"refusing to scale down {colour}: {self.active_svc} selects it")
+        self.kubectl.run("scale", f"deployment/{self.contract.k8s_name(colour)}", "--replicas=0")
+        serving = container(self._deployment(active), self.container)["image"]
+        worker_name = self.contract.k8s_name("worker")
+        worker = self.kubectl.get_one("deployment", worker_name, missing_ok=True)
         if worker is not None and container(worker, "worker").get("image") != serving:
-            self.kubectl.run("set", "image", f"deployment/{APP}-worker", f"worker={serving}")
+            self.kubectl.run("set", "image", f"deployment/{worker_name}", f"worker={serving}")
             timeout = self.cfg.rollout_timeout_s
             self.kubectl.run(
-                "rollout", "status", f"deployment/{APP}-worker", f"--timeout={timeout:.0f}s",
+                "rollout", "status", f"deployment/{worker_name}", f"--timeout={timeout:.0f}s",
                 timeout=timeout + 30,
             )  # fmt: skip
 
@@ -267,20 +253,20 @@ class K8sTarget:
         hpas = {name_of(h): h for h in self.kubectl.get("hpa")}
         colours: dict[str, dict[str, str]] = {}
         for dep in self.kubectl.get("deployment", selector=WEB):
-            colour = name_of(dep).removeprefix(f"{APP}-")
+            colour = name_of(dep).removeprefix(f"{self.contract.kubernetes.prefix}-")
             hpa = hpas.get(name_of(dep), {}).get("status", {})
             colours[colour] = {
-                "image": str(container(dep, APP).get("image")),
+                "image": str(container(dep, self.container).get("image")),
                 "replicas": str(replicas(dep)),
                 "ready": str(dep.get("status", {}).get("readyReplicas") or 0),
                 "hpa": f"{hpa.get('currentReplicas', '-')}/{hpa.get('desiredReplicas', '-')}",
             }
         pods = [
             {"pod": name_of(p), "color": p["metadata"].get("labels", {}).get("color", ""),
-             "ready": str(pod_ready(p)), "image": str(container(p, APP).get("image"))}
+             "ready": str(pod_ready(p)), "image": str(container(p, self.container).get("image"))}
             for p in self.kubectl.get("pods", selector=WEB)
         ]  # fmt: skip
-        return TargetStatus(selector_colour(services["app-active"]), colours, pods)
+        return TargetStatus(selector_colour(services[self.active_svc]), colours, pods)
 
     def close(self) -> None:
         """Stop the port-forward (also at interpreter exit)."""

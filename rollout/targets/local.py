@@ -8,17 +8,15 @@ import getpass
 from collections.abc import Iterator
 from pathlib import Path
 
+from kitcore.contract import Contract
 from kitcore.migrations import database_heads, pending_revisions
-from kitcore.paths import KIT_ROOT
 from kitcore.release import Release, ReleaseError, checkout_version, materialise
 from rollout.errors import TargetError
 from rollout.targets.base import ReleaseRequest, TargetStatus
 from rollout.verify.smoke import smoke
-from rollout.verify.testinfra import COLOUR_CHECKS, ColourSpec, run_testinfra
+from rollout.verify.testinfra import COLOUR_CHECKS, ColourSpec, run_testinfra, service_facts
 from rollout.verify.verdict import Verdict
 from stack import LocalStack, StackConfig, StackError
-
-MIGRATIONS = Path("app") / "migrations"
 
 
 @contextlib.contextmanager
@@ -34,9 +32,11 @@ class LocalTarget:
     """Blue-green on the local stack, through the LocalStack API only."""
 
     name = "local"
+    environment = "local"
 
-    def __init__(self, stack: LocalStack | None = None) -> None:
-        self.stack = stack or LocalStack(StackConfig.from_env(KIT_ROOT))
+    def __init__(self, contract: Contract, stack: LocalStack | None = None) -> None:
+        self.contract = contract
+        self.stack = stack or LocalStack(StackConfig.from_env(contract.root), contract)
 
     def make_release(self, request: ReleaseRequest, releases_dir: Path) -> Release:
         """Release a prepared tree (--release-dir) or materialise the checkout."""
@@ -44,8 +44,12 @@ class LocalTarget:
             raise ReleaseError("--image is for --target k8s; the local target runs source trees")
         if request.release_dir:
             source = request.release_dir.resolve()
-            if not (source / "app").is_dir():
-                raise ReleaseError(f"{request.release_dir} does not look like a release (no app/)")
+            entry = self.contract.module_file(self.contract.serve.wsgi_module)
+            if not (source / entry).is_file():
+                raise ReleaseError(
+                    f"{request.release_dir} does not look like a release of "
+                    f"{self.contract.name} (no {entry})"
+                )
             return Release(request.version or source.name, source)
         root = self.stack.config.repo_root
         version = request.version or checkout_version(root)
@@ -77,8 +81,8 @@ class LocalTarget:
 
     def pending_migrations(self, release: Release) -> list[Path]:
         """Compare the database's migration heads with the release's revision scripts."""
-        scripts = release.source_dir / MIGRATIONS
-        if not scripts.is_dir():
+        scripts = self.contract.release_revisions(release.source_dir)
+        if scripts is None:
             return []
         try:
             heads = database_heads(self.stack.app_env()["DATABASE_URL"])
@@ -89,7 +93,7 @@ class LocalTarget:
     def migrate(self, release: Release) -> None:
         """Run the release's migrations against the stack database."""
         with stack_call("migrate"):
-            self.stack.migrate(release.source_dir)
+            self.stack.migrate(release)
 
     def verify(self, colour: str, release: Release, out_dir: Path) -> Verdict:
         """testinfra checks on the host, then smoke checks through the preview route."""
@@ -100,13 +104,14 @@ class LocalTarget:
             release_dir=str(release.source_dir.resolve()),
             user=getpass.getuser(),
             config_files=[str(p) for p in self.stack.nginx_conf_paths],
+            service=service_facts(self.contract),
         )
         checks = run_testinfra(COLOUR_CHECKS, "local://", spec, out_dir)
         return Verdict.combine("verify", [checks, self.smoke(colour, release.version)])
 
     def smoke(self, colour: str, version: str | None) -> Verdict:
         """Smoke checks through the preview route (Nginx refuses /metrics there too)."""
-        return smoke(self.preview_url(), colour, version, self.ca_cert())
+        return smoke(self.contract, self.preview_url(), colour, version, self.ca_cert())
 
     def public_url(self) -> str:
         """Return Nginx's public HTTPS URL."""

@@ -71,9 +71,7 @@ def load_gates(path: Path, environment: str = "local") -> dict[str, GateConfig]:
     tables = data.get(environment)
     if not isinstance(tables, dict) or not tables:
         known = ", ".join(sorted(data)) or "none"
-        raise GateConfigError(
-            f"{path} has no [{environment}.GATE] tables (environments: {known})"
-        )
+        raise GateConfigError(f"{path} has no [{environment}.GATE] tables (environments: {known})")
     return {
         name: GateConfig(**_coerce(GateConfig, {**t, "name": name})) for name, t in tables.items()
     }

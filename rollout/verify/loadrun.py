@@ -12,11 +12,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kitcore.contract import Contract
 from kitcore.paths import KIT_ROOT
 from rollout.verify.gates import GateConfig
 from rollout.verify.verdict import Status, Verdict
 
 LOCUST_CONF = KIT_ROOT / "loadtests" / "locust.conf"
+GATE_PLUGIN = KIT_ROOT / "loadtests" / "gate.py"
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    """The service's load, from its contract: its locustfile, user classes, colour header."""
+
+    locustfile: Path
+    users: tuple[str, ...] = ()
+    colour_header: str = ""
+
+    @classmethod
+    def of(cls, contract: Contract) -> LoadSpec:
+        """Read the load from the contract's [gate] and [health] tables."""
+        gate = contract.gate
+        return cls(contract.path(gate.locustfile), tuple(gate.users), contract.health.colour_header)
 
 
 @dataclass
@@ -84,6 +101,8 @@ class LocustRun:
         ca_cert: Path | None,
         out_dir: Path,
         env: dict[str, str] | None = None,
+        *,
+        load: LoadSpec,
     ) -> None:
         self.cfg = cfg
         # Credentials travel in the environment, never on the command line (ps shows argv).
@@ -93,13 +112,15 @@ class LocustRun:
         self.verdict = out_dir / f"locust-{cfg.name}.json"
         self.html = out_dir / f"locust-{cfg.name}.html"
         self.log = out_dir / f"locust-{cfg.name}.log"
+        # The kit's gate plugin is loaded beside the service's own locustfile.
         self.cmd = [
             sys.executable, "-m", "locust", "--config", str(LOCUST_CONF),
-            "-f", str(KIT_ROOT / "loadtests" / "locustfile.py"),
+            "-f", f"{GATE_PLUGIN},{load.locustfile}",
             "--headless", "-H", host,
             "-u", str(cfg.users), "-r", str(cfg.spawn_rate), "-t", f"{cfg.duration_s}s",
             "--gate-json", cfg.to_json(), "--verdict-file", str(self.verdict),
-            "--html", str(self.html), "--only-summary",
+            "--colour-header", load.colour_header,
+            "--html", str(self.html), "--only-summary", *load.users,
         ]  # fmt: skip
         if ca_cert:
             self.cmd += ["--ca-cert", str(ca_cert)]
@@ -154,9 +175,11 @@ def run_gate(
     ca_cert: Path | None,
     out_dir: Path,
     env: dict[str, str] | None = None,
+    *,
+    load: LoadSpec,
 ) -> LoadResult:
     """Run one bounded gate and return its verdict."""
-    run = LocustRun(cfg, host, ca_cert, out_dir, env)
+    run = LocustRun(cfg, host, ca_cert, out_dir, env, load=load)
     run.start()
     started = time.monotonic()
     try:

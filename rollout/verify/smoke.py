@@ -1,4 +1,9 @@
-"""HTTP smoke checks of one colour through a route (preview before the switch, public after)."""
+"""HTTP smoke checks of one colour through a route (preview before the switch, public after).
+
+The requests and what each answer must look like are the service's contract: its [[smoke]]
+checks, its identity route (which release answers), and its metrics route, which the public
+proxy must refuse and the in-cluster route must serve.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kitcore import probe
+from kitcore.contract import Contract
 from rollout.verify.verdict import Verdict
+
+# What the public proxy answers for the metrics route: Nginx 404, ingress-nginx's deny rule 403.
+REFUSED = (404, 403)
 
 
 @dataclass(frozen=True)
@@ -14,25 +23,25 @@ class Expectation:
     """One request and what its answer must look like."""
 
     path: str
-    status: int
+    statuses: tuple[int, ...]
     content_type: str = ""
-    also: tuple[int, ...] = ()  # other statuses that pass too
+    from_colour: bool = True  # the answer must carry the colour's identity headers
 
 
-EXPECTATIONS = (
-    Expectation("/healthz", 200, "application/json"),
-    Expectation("/readyz", 200, "application/json"),
-    Expectation("/", 200, "text/html"),
-    Expectation("/api/v1/items", 200, "application/json"),
-    Expectation("/api/v1/openapi.json", 200, "application/json"),
-)
-# Metrics must never be reachable through the public proxy (Nginx answers 404, the
-# ingress-nginx deny rule 403), while the in-cluster route serves them to Prometheus.
-METRICS_REFUSED = Expectation("/metrics", 404, also=(403,))
-METRICS_SERVED = Expectation("/metrics", 200, "text/plain")
+def expectations(contract: Contract, metrics_served: bool) -> list[Expectation]:
+    """Return the contract's smoke checks, plus its metrics route when it has one."""
+    found = [
+        Expectation(s.path, (s.status,), s.content_type, s.status == 200) for s in contract.smoke
+    ]
+    metrics = contract.health.metrics
+    if metrics:
+        statuses = (200,) if metrics_served else REFUSED
+        found.append(Expectation(metrics, statuses, "text/plain" if metrics_served else "", False))
+    return found
 
 
 def smoke(
+    contract: Contract,
     base_url: str,
     colour: str,
     version: str | None,
@@ -41,39 +50,43 @@ def smoke(
     timeout: float = 5.0,
 ) -> Verdict:
     """Check every expectation through base_url (version None: any version)."""
-    metrics = METRICS_SERVED if metrics_served else METRICS_REFUSED
+    wanted = expectations(contract, metrics_served)
     failures: list[str] = []
-    for expectation in (*EXPECTATIONS, metrics):
+    for expectation in wanted:
         try:
             answer = probe.get(base_url.rstrip("/") + expectation.path, ca_cert, timeout)
         except probe.ProbeError as exc:
             failures.append(str(exc))
             continue
-        failures += _judge(expectation, answer, colour, version)
-    return Verdict.of("smoke", failures, f"{len(EXPECTATIONS) + 1} routes via {base_url}")
+        failures += judge(contract, expectation, answer, probe.Identity(version, colour))
+    return Verdict.of("smoke", failures, f"{len(wanted)} routes via {base_url}")
 
 
-def _judge(want: Expectation, answer: probe.Answer, colour: str, version: str | None) -> list[str]:
+def judge(
+    contract: Contract, want: Expectation, answer: probe.Answer, expected: probe.Identity
+) -> list[str]:
     """Compare one answer with its expectation; return what is wrong."""
     where = f"GET {want.path}"
-    if answer.status != want.status and answer.status not in want.also:
-        return [f"{where}: status {answer.status}, expected {want.status}"]
+    if answer.status not in want.statuses:
+        return [f"{where}: status {answer.status}, expected {want.statuses[0]}"]
     wrong = []
     content_type = answer.headers.get("content-type", "")
     if want.content_type and want.content_type not in content_type:
         wrong.append(f"{where}: content type {content_type!r}")
-    if want.status == 200 and want.path != METRICS_SERVED.path:
-        if answer.headers.get(probe.COLOUR_HEADER) != colour:
-            wrong.append(f"{where}: answered by {answer.headers.get(probe.COLOUR_HEADER)!r}")
-        if version and answer.headers.get(probe.VERSION_HEADER) != version:
-            wrong.append(f"{where}: version {answer.headers.get(probe.VERSION_HEADER)!r}")
-        if not answer.headers.get("x-request-id"):
-            wrong.append(f"{where}: no X-Request-ID")
-    if want.path == probe.HEALTH_PATH and answer.status == 200:
-        try:
-            health = answer.json()
-        except ValueError:
-            return [*wrong, f"{where}: body is not JSON"]
-        if health.get("color") != colour or (version and health.get("version") != version):
-            wrong.append(f"{where}: {health}")
+    health = contract.health
+    if want.from_colour:
+        colour = answer.headers.get(health.colour_header.lower())
+        version = answer.headers.get(health.version_header.lower())
+        if colour != expected.colour:
+            wrong.append(f"{where}: answered by {colour!r}")
+        if expected.version and version != expected.version:
+            wrong.append(f"{where}: version {version!r}")
+        request_id = health.request_id_header
+        if request_id and not answer.headers.get(request_id.lower()):
+            wrong.append(f"{where}: no {request_id}")
+    if want.path == health.identity and answer.status == 200:
+        seen = probe.answered_by(answer, health)
+        stale = expected.version and seen.version != expected.version
+        if seen.colour != expected.colour or stale:
+            wrong.append(f"{where}: answered as {seen}")
     return wrong

@@ -11,12 +11,33 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from kitcore.contract import Contract
+from kitcore.release import COMPLETE_MARKER
 from rollout.verify.verdict import Status, Verdict
 
 CHECKS = Path(__file__).resolve().parent / "hostchecks"
 COLOUR_CHECKS = CHECKS / "test_colour.py"
 POD_CHECKS = CHECKS / "test_pod.py"
 SPEC_ENV = "ROLLOUT_CHECK_SPEC"
+
+
+def service_facts(contract: Contract) -> dict[str, Any]:
+    """What every host check must know of the service, from its contract."""
+    serve, health = contract.serve, contract.health
+    return {
+        "wsgi": serve.wsgi,
+        "release_files": [
+            contract.module_file(serve.wsgi_module),
+            contract.module_file(serve.gunicorn_config),
+            COMPLETE_MARKER,
+        ],
+        "identity": health.identity,
+        "version_field": health.version_field,
+        "colour_field": health.colour_field,
+        "version_env": serve.version_env,
+        "colour_env": serve.colour_env,
+        "production_env": serve.production_env,
+    }
 
 
 @dataclass(frozen=True)
@@ -29,6 +50,7 @@ class ColourSpec:
     release_dir: str
     user: str
     config_files: list[str]
+    service: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -39,6 +61,7 @@ class PodSpec:
     version: str
     uid: int
     port: int
+    service: dict[str, Any]
 
 
 def run_testinfra(

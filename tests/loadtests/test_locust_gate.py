@@ -7,8 +7,10 @@ import urllib.request
 from pathlib import Path
 
 from rollout.verify.gates import GateConfig
-from rollout.verify.loadrun import run_gate
+from rollout.verify.loadrun import LoadSpec, run_gate
+from tests.support.contract import REFERENCE
 
+LOAD = LoadSpec.of(REFERENCE)
 QUICK = GateConfig(
     name="pre_switch", users=5, spawn_rate=5, duration_s=4, min_requests=30,
     max_fail_ratio=0.0, max_p95_ms=100, max_p99_ms=200,
@@ -16,7 +18,7 @@ QUICK = GateConfig(
 
 
 def test_healthy_server_passes_and_writes_are_acknowledged(healthy: str, tmp_path: Path) -> None:
-    result = run_gate(QUICK, healthy, None, tmp_path)
+    result = run_gate(QUICK, healthy, None, tmp_path, load=LOAD)
     assert result.passed, result.reasons
     assert result.exit_code == 0
     assert result.measures["num_failures"] == 0
@@ -34,14 +36,14 @@ def test_healthy_server_passes_and_writes_are_acknowledged(healthy: str, tmp_pat
 
 
 def test_slow_server_fails_on_latency(slow: str, tmp_path: Path) -> None:
-    result = run_gate(QUICK, slow, None, tmp_path)
+    result = run_gate(QUICK, slow, None, tmp_path, load=LOAD)
     assert not result.passed
     assert result.exit_code == 1
     assert any(r.startswith("p95") for r in result.reasons)
 
 
 def test_errors_fail_the_gate_and_are_named(erroring: str, tmp_path: Path) -> None:
-    result = run_gate(QUICK, erroring, None, tmp_path)
+    result = run_gate(QUICK, erroring, None, tmp_path, load=LOAD)
     assert not result.passed
     assert any(r.startswith("failure ratio") for r in result.reasons)
     assert result.measures["num_failures"] > 0
@@ -50,6 +52,6 @@ def test_errors_fail_the_gate_and_are_named(erroring: str, tmp_path: Path) -> No
 
 def test_unreachable_host_fails(tmp_path: Path) -> None:
     cfg = GateConfig(name="pre_switch", users=2, spawn_rate=2, duration_s=2, min_requests=1)
-    result = run_gate(cfg, "http://127.0.0.1:24109", None, tmp_path)
+    result = run_gate(cfg, "http://127.0.0.1:24109", None, tmp_path, load=LOAD)
     assert not result.passed
     assert result.measures["num_requests"] == 0 or result.measures["num_failures"] > 0

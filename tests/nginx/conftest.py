@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from stack.certs import ensure_certificates
-from stack.nginx import Listeners, Nginx
+from stack.nginx import Listeners, Nginx, proxy_variables
 from stack.routing import Route, prepare_prefix
+from tests.support.contract import REFERENCE
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "nginx" / "templates"
@@ -82,7 +83,16 @@ def proxy() -> Iterator[Proxy]:
     (app_root / "static").mkdir(parents=True)
     _, cert, key = ensure_certificates(root / "tls")
     blue, green = Route("blue", BLUE, app_root), Route("green", GREEN, app_root)
-    listeners = Listeners(root / "nginx", HTTP, HTTPS, PREVIEW, cert, key, hsts_max_age=600)
+    listeners = Listeners(
+        root / "nginx",
+        HTTP,
+        HTTPS,
+        PREVIEW,
+        cert,
+        key,
+        hsts_max_age=600,
+        service=proxy_variables(REFERENCE),
+    )
     nginx = prepare_prefix(TEMPLATES, listeners, blue, green)
     procs = []
     try:

@@ -103,8 +103,11 @@ def test_login_burst_gets_json_429(proxy: Proxy) -> None:
     assert set(statuses[6:]) == {429}
     assert codes[-1].json()["code"] == 429
     assert token.status_code == 429
-    # Other endpoints are not limited.
+    # Other endpoints are not limited, not even the auth routes that take no password.
     assert get(proxy, "/api/v1/items").status_code == 200
+    assert get(proxy, "/api/v1/auth/me").status_code == 200
+    refresh = requests.post(proxy.url("/api/v1/auth/refresh"), verify=str(proxy.ca), timeout=5)
+    assert refresh.status_code == 200
 
 
 def test_fingerprinted_static_cached_for_a_year(proxy: Proxy) -> None:

@@ -11,15 +11,19 @@ import pytest
 
 from stack.certs import ensure_certificates
 from stack.errors import StackError
-from stack.nginx import Listeners, render_text
+from stack.nginx import Listeners, proxy_variables, render_text
 from stack.routing import Route, prepare_prefix
+from tests.support.contract import REFERENCE
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "nginx" / "templates"
+SERVICE = proxy_variables(REFERENCE)
 
 
 def test_rendered_config_passes_nginx_t(tmp_path: Path) -> None:
     _, cert, key = ensure_certificates(tmp_path / "tls")
-    listeners = Listeners(tmp_path / "nginx", 23081, 23441, 23442, cert, key, hsts_max_age=60)
+    listeners = Listeners(
+        tmp_path / "nginx", 23081, 23441, 23442, cert, key, hsts_max_age=60, service=SERVICE
+    )
     nginx = prepare_prefix(
         TEMPLATES, listeners, Route("blue", 23003, tmp_path), Route("green", 23004, tmp_path)
     )
@@ -30,7 +34,9 @@ def test_rendered_config_passes_nginx_t(tmp_path: Path) -> None:
 
 def test_nginx_t_rejects_a_broken_config(tmp_path: Path) -> None:
     _, cert, key = ensure_certificates(tmp_path / "tls")
-    listeners = Listeners(tmp_path / "nginx", 23081, 23441, 23442, cert, key, hsts_max_age=60)
+    listeners = Listeners(
+        tmp_path / "nginx", 23081, 23441, 23442, cert, key, hsts_max_age=60, service=SERVICE
+    )
     nginx = prepare_prefix(
         TEMPLATES, listeners, Route("blue", 23003, tmp_path), Route("green", 23004, tmp_path)
     )

@@ -36,7 +36,6 @@ class Live:
 @pytest.fixture(scope="module")
 def live() -> Iterator[Live]:
     """Start a private stack; fail (never skip) when it cannot start."""
-    from rollout.demo import seed
     from rollout.targets.local import LocalTarget
     from stack import LocalStack, StackConfig, StackError
 
@@ -50,10 +49,10 @@ def live() -> Iterator[Live]:
     try:
         try:
             stack.up()
-            seed(stack)
+            stack.seed()
         except StackError as exc:
             pytest.fail(f"the local stack did not start: {exc}")
-        yield Live(stack, LocalTarget(stack), base / "state")
+        yield Live(stack, LocalTarget(stack.contract, stack), base / "state")
     finally:
         stack.down()
         mp.undo()

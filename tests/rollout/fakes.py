@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kitcore.contract import Contract
 from kitcore.release import Release
 from rollout.errors import TargetError
 from rollout.targets.base import ReleaseRequest, TargetStatus
 from rollout.verify.verdict import Verdict
+from tests.support.contract import REFERENCE
 
 
 @dataclass
@@ -16,6 +18,8 @@ class FakeTarget:
     """Records every call; failures injected per operation."""
 
     name: str = "fake"
+    environment: str = "local"
+    contract: Contract = REFERENCE
     active: str = "blue"
     running_releases: dict[str, Release] = field(
         default_factory=lambda: {"blue": Release("v1", Path("/releases/v1"))}

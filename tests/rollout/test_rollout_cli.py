@@ -10,6 +10,7 @@ from rollout.cli import main
 from rollout.exitcodes import Exit
 from rollout.state import StateStore
 from rollout.targets import build_target
+from tests.support.contract import REFERENCE
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +35,7 @@ def test_unknown_target_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
         main(["deploy", "--target", "nomad"])
     assert exc.value.code == Exit.USAGE
     with pytest.raises(ValueError, match="unknown target"):
-        build_target("nomad", {})
+        build_target("nomad", REFERENCE, {})
 
 
 def test_bad_gate_override_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,6 +55,7 @@ def test_second_rollout_is_refused(
 ) -> None:
     release = tmp_path / "rel"
     (release / "app").mkdir(parents=True)
+    (release / "app" / "wsgi.py").write_text("")  # the contract's serve.wsgi module
     with StateStore(state / "rollout.json").lock("deploy v1"):
         reports = str(tmp_path / "reports")
         code = main(
@@ -62,3 +64,15 @@ def test_second_rollout_is_refused(
     assert code == Exit.LOCKED
     assert not (tmp_path / "reports").exists()
     assert "another rollout is running" in capsys.readouterr().err
+
+
+def test_a_bad_contract_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "kit.toml"
+    bad.write_text((REFERENCE.root / "kit.toml").read_text().replace("[health]", "[helth]"))
+    assert main(["status", "--contract", str(bad)]) == Exit.USAGE
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"rollout: {bad}: ")
+    assert "helth" in err

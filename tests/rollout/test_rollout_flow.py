@@ -14,10 +14,11 @@ from rollout.errors import RolloutLocked
 from rollout.exitcodes import Exit
 from rollout.flow import Options, Rollout
 from rollout.state import RolloutRecord, State, StateStore
-from rollout.verify.gates import DEFAULT_GATES_FILE, GateConfig, load_gates
-from rollout.verify.loadrun import LoadResult
+from rollout.verify.gates import GateConfig, load_gates
+from rollout.verify.loadrun import LoadResult, LoadSpec
 from rollout.verify.verdict import Verdict
 from tests.rollout.fakes import FakeTarget
+from tests.support.contract import REFERENCE, REFERENCE_GATES
 
 DROP = 'def upgrade():\n    op.drop_column("items", "body")\n'
 
@@ -31,7 +32,7 @@ class Gates:
         self.ran: list[tuple[str, str]] = []
 
     def __call__(
-        self, cfg: GateConfig, host: str, ca: Path | None, out: Path, env: Any = None
+        self, cfg: GateConfig, host: str, ca: Path | None, out: Path, env: Any = None, **_: Any
     ) -> LoadResult:
         self.ran.append((cfg.name, host))
         if cfg.name == self.interrupt:
@@ -60,7 +61,11 @@ def rec_of(state: State) -> RolloutRecord:
 def run(tmp_path: Path, target: FakeTarget, **opts: Any) -> tuple[Any, StateStore]:
     store = StateStore(tmp_path / "state" / "rollout.json")
     options = Options(
-        gates=load_gates(DEFAULT_GATES_FILE), reports_base=tmp_path, stop_delay_s=0, **opts
+        gates=load_gates(REFERENCE_GATES),
+        reports_base=tmp_path,
+        load=LoadSpec.of(REFERENCE),
+        stop_delay_s=0,
+        **opts,
     )
     release = Release("v2", tmp_path)
     report = tmp_path / "report"

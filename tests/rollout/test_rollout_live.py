@@ -24,12 +24,14 @@ from rollout.outcome import Outcome
 from rollout.report.windows import report_dir
 from rollout.state import StateStore
 from rollout.targets.local import LocalTarget
-from rollout.verify.gates import DEFAULT_GATES_FILE, GateConfig, resolve_gates
+from rollout.verify.gates import GateConfig, resolve_gates
 from rollout.verify.load_account import load_user_env
-from rollout.verify.loadrun import LoadResult, LocustRun
+from rollout.verify.loadrun import LoadResult, LoadSpec, LocustRun
 from tests.rollout.conftest import REPO_ROOT, Live
+from tests.support.contract import REFERENCE, REFERENCE_GATES
 
 pytestmark = pytest.mark.slow
+LOAD = LoadSpec.of(REFERENCE)
 
 # Short gates keep the module to a couple of minutes; latency bounds are loose because the
 # load generator, Nginx and both colours share two cores with whatever else runs.
@@ -48,7 +50,7 @@ BACKGROUND = GateConfig(
 def deploy(live: Live, release: Release, target: Any = None) -> Outcome:
     """Run the whole flow in-process on the live stack."""
     opts = Options(
-        resolve_gates(DEFAULT_GATES_FILE, QUICK), live.state_dir, stop_delay_s=2,
+        resolve_gates(REFERENCE_GATES, QUICK), live.state_dir, LOAD, stop_delay_s=2,
         load_env=load_user_env(live.state_dir),
     )  # fmt: skip
     store = StateStore(live.state_dir / "rollout.json")
@@ -63,7 +65,7 @@ def new_release(live: Live, version: str) -> Release:
 def background(live: Live, out: Path) -> LocustRun:
     stack: Any = live.stack
     env = load_user_env(live.state_dir)
-    run = LocustRun(BACKGROUND, stack.public_url, stack.ca_cert_path, out, env)
+    run = LocustRun(BACKGROUND, stack.public_url, stack.ca_cert_path, out, env, load=LOAD)
     run.start()
     time.sleep(3)
     assert run.running()
@@ -125,7 +127,9 @@ def test_rollback_restarts_the_previous_version(live: Live) -> None:
 def test_failing_gate_blocks_the_switch(live: Live) -> None:
     active = live.stack.active_colour()  # type: ignore[attr-defined]
     good = new_release(live, "live-v4")
-    slow = broken_release(good.source_dir, live.state_dir / "releases" / "live-slow", delay_s=1.5)
+    slow = broken_release(
+        REFERENCE, good.source_dir, live.state_dir / "releases" / "live-slow", delay_s=1.5
+    )
     outcome = deploy(live, Release("live-slow", slow))
     assert outcome.code == Exit.GATE_FAILED
     assert "p95" in outcome.reason
@@ -137,7 +141,7 @@ class ArmingTarget(LocalTarget):
     """The real local target; arms the release's fault right after a switch to the new colour."""
 
     def __init__(self, live: Live, trigger: Path, colour: str) -> None:
-        super().__init__(live.stack)  # type: ignore[arg-type]
+        super().__init__(REFERENCE, live.stack)  # type: ignore[arg-type]
         self.trigger, self.colour = trigger, colour
 
     def switch(self, colour: str) -> None:
@@ -152,8 +156,9 @@ def test_failing_post_switch_check_switches_back(live: Live, tmp_path: Path) -> 
     trigger = tmp_path / "arm"
     good = new_release(live, "live-v5")
     bad = broken_release(
-        good.source_dir, live.state_dir / "releases" / "live-late", fault="error", trigger=trigger
-    )
+        REFERENCE, good.source_dir, live.state_dir / "releases" / "live-late", fault="error",
+        trigger=trigger,
+    )  # fmt: skip
     outcome = deploy(live, Release("live-late", bad), ArmingTarget(live, trigger, idle))
     assert outcome.code == Exit.ROLLED_BACK, outcome.reason
     assert outcome.loads["pre_switch"].passed
@@ -203,7 +208,7 @@ def test_killing_the_active_colour_is_seen(live: Live, tmp_path: Path) -> None:
     active = live.stack.active_colour()  # type: ignore[attr-defined]
     procs = {p.name: p.pid for p in live.stack.status().processes}  # type: ignore[attr-defined]
     load = background(live, tmp_path)
-    os.kill(procs[f"app-{active}"], signal.SIGTERM)
+    os.kill(procs[f"web-{active}"], signal.SIGTERM)
     time.sleep(4)
     result = load.stop()
     assert result.measures["num_failures"] > 0

@@ -84,7 +84,7 @@ def test_serves_through_nginx_over_https(stack: LocalStack) -> None:
 def test_status_names_processes_and_active_colour(stack: LocalStack) -> None:
     status = stack.status()
     assert status.active_colour == "blue"
-    assert {"postgres", "redis", "s3", "app-blue", "nginx"} <= set(status.running)
+    assert {"postgres", "redis", "s3", "web-blue", "nginx"} <= set(status.running)
     worker_module = Path(status.colours["blue"].release_dir or "") / "app" / "worker.py"
     assert ("worker" in status.running) == (
         worker_module.exists() or worker_module.with_suffix("").is_dir()
@@ -178,7 +178,7 @@ def test_colours_start_route_and_stop(stack: LocalStack) -> None:
     assert stack.active_colour() == "green"
     assert get(stack, f"{stack.public_url}/healthz").headers["X-App-Version"] == "v2-test"
 
-    blue_pid = next(p.pid for p in stack.status().processes if p.name == "app-blue")
+    blue_pid = next(p.pid for p in stack.status().processes if p.name == "web-blue")
     stack.stop_colour("blue")
     assert blue_pid
     assert not alive(blue_pid)

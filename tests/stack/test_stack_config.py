@@ -42,7 +42,7 @@ def test_env_overrides(tmp_path: Path) -> None:
     [
         ({"KIT_BLUE_PORT": "x"}, "KIT_BLUE_PORT must be an integer"),
         ({"KIT_BLUE_PORT": "70000"}, "out of range"),
-        ({"KIT_GREEN_PORT": "8001"}, "port 8001 is configured for both app-blue and app-green"),
+        ({"KIT_GREEN_PORT": "8001"}, "port 8001 is configured for both web-blue and web-green"),
         ({"KIT_REDIS_PORT": "18335"}, "configured for both redis and s3 volume"),
         ({"KIT_REDIS_PORT": "40000"}, r"port 40000 \(redis\) lies in Linux's ephemeral range"),
     ],
@@ -56,7 +56,7 @@ def test_ports_of_names_every_listener() -> None:
     cfg = StackConfig.from_env(REPO, {})
     assert [p for p, _ in ports_of(cfg, "nginx")] == [8080, 8443, 8444]
     assert [p for p, _ in ports_of(cfg, "s3")] == list(range(18333, 18343))
-    assert ports_of(cfg, "app-green") == [(8002, "app-green")]
+    assert ports_of(cfg, "web-green") == [(8002, "web-green")]
 
 
 def test_certificates_for_localhost_and_loopback(tmp_path: Path) -> None:

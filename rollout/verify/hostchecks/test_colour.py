@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 SPEC: dict[str, Any] = json.loads(os.environ.get("ROLLOUT_CHECK_SPEC", "{}"))
-RELEASE_FILES = ("app/__init__.py", "app/wsgi.py", "app/gunicorn_conf.py", ".release-complete")
+SERVICE: dict[str, Any] = SPEC.get("service", {})
 
 
 def _listener_pids(host: Any, port: int) -> list[int]:
@@ -59,13 +59,17 @@ def test_runs_the_release_dir(host: Any, master: Any) -> None:
     assert host.file(f"/proc/{master.pid}/cwd").linked_to == SPEC["release_dir"]
 
 
-@pytest.mark.parametrize(("name", "key"), [("APP_VERSION", "version"), ("APP_COLOR", "colour")])
-def test_environment(host: Any, master: Any, name: str, key: str) -> None:
+@pytest.mark.parametrize(("env", "key"), [("version_env", "version"), ("colour_env", "colour")])
+def test_environment(host: Any, master: Any, env: str, key: str) -> None:
     environ = host.file(f"/proc/{master.pid}/environ").content.split(b"\0")
-    assert f"{name}={SPEC[key]}".encode() in environ
+    assert f"{SERVICE[env]}={SPEC[key]}".encode() in environ
 
 
-@pytest.mark.parametrize("rel", RELEASE_FILES)
+def test_serves_the_contracts_entry_point(master: Any) -> None:
+    assert SERVICE["wsgi"] in master.args
+
+
+@pytest.mark.parametrize("rel", SERVICE.get("release_files", []))
 def test_release_files(host: Any, rel: str) -> None:
     assert host.file(f"{SPEC['release_dir']}/{rel}").is_file
 
@@ -89,8 +93,7 @@ def test_nginx_workers_are_unprivileged(host: Any) -> None:
 
 
 def test_answers_its_version(host: Any) -> None:
-    out = host.check_output(f"curl -fsS --max-time 5 http://127.0.0.1:{SPEC['port']}/healthz")
-    health = json.loads(out)
-    assert health["status"] == "ok"
-    assert health["version"] == SPEC["version"]
-    assert health["color"] == SPEC["colour"]
+    url = f"http://127.0.0.1:{SPEC['port']}{SERVICE['identity']}"
+    identity = json.loads(host.check_output(f"curl -fsS --max-time 5 {url}"))
+    assert identity[SERVICE["version_field"]] == SPEC["version"]
+    assert identity[SERVICE["colour_field"]] == SPEC["colour"]

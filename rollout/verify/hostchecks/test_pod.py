@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 
 SPEC: dict[str, Any] = json.loads(os.environ.get("ROLLOUT_CHECK_SPEC", "{}"))
+SERVICE: dict[str, Any] = SPEC.get("service", {})
 TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"  # noqa: S105 - a path
-HEALTHZ = (
+IDENTITY = (
     'python3 -c "import urllib.request as u; '
-    "print(u.urlopen('http://127.0.0.1:{port}/healthz', timeout=5).read().decode())\""
+    "print(u.urlopen('http://127.0.0.1:{port}{path}', timeout=5).read().decode())\""
 )
 
 
@@ -66,11 +67,12 @@ def environ(host: Any, master: Proc) -> dict[str, str]:
 
 
 def test_spec_given() -> None:
-    assert {"colour", "version", "uid", "port"} <= SPEC.keys(), "ROLLOUT_CHECK_SPEC incomplete"
+    wanted = {"colour", "version", "uid", "port", "service"}
+    assert wanted <= SPEC.keys(), "ROLLOUT_CHECK_SPEC incomplete"
 
 
-def test_master_is_gunicorn(master: Proc) -> None:
-    assert "app.wsgi:app" in master.args
+def test_master_serves_the_contracts_entry_point(master: Proc) -> None:
+    assert SERVICE["wsgi"] in master.args
 
 
 @pytest.mark.parametrize("role", ["master", "workers"])
@@ -91,11 +93,14 @@ def test_listens_on_the_container_port(host: Any, environ: dict[str, str]) -> No
     assert host.check_output(f"ss -Htln 'sport = :{SPEC['port']}'").strip()
 
 
-@pytest.mark.parametrize(
-    ("name", "key"), [("APP_VERSION", "version"), ("APP_COLOR", "colour"), ("APP_ENV", "env")]
-)
-def test_environment(environ: dict[str, str], name: str, key: str) -> None:
-    assert environ.get(name) == SPEC.get(key, "production")
+@pytest.mark.parametrize(("env", "key"), [("version_env", "version"), ("colour_env", "colour")])
+def test_release_and_colour_in_the_environment(environ: dict[str, str], env: str, key: str) -> None:
+    assert environ.get(SERVICE[env]) == SPEC[key]
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE.get("production_env", {})))
+def test_production_environment(environ: dict[str, str], name: str) -> None:
+    assert environ.get(name) == SERVICE["production_env"][name]
 
 
 def test_root_filesystem_is_read_only(host: Any) -> None:
@@ -113,6 +118,7 @@ def test_no_api_token_mounted(host: Any) -> None:
 
 
 def test_answers_its_version(host: Any) -> None:
-    health = json.loads(host.check_output(HEALTHZ.format(port=SPEC["port"])))
-    assert health["status"] == "ok"
-    assert (health["version"], health["color"]) == (SPEC["version"], SPEC["colour"])
+    command = IDENTITY.format(port=SPEC["port"], path=SERVICE["identity"])
+    identity = json.loads(host.check_output(command))
+    seen = (identity[SERVICE["version_field"]], identity[SERVICE["colour_field"]])
+    assert seen == (SPEC["version"], SPEC["colour"])

@@ -222,10 +222,11 @@ def rollout_status(args: list[str]) -> int:
 def exec_(args: list[str], flags: dict[str, str]) -> int:
     command = args[args.index("--") + 1 :]
     with world() as state:
-        if command[:2] == ["python", "-c"]:
-            heads = {"db": state["db_heads"], "image": state["image_heads"]}
-            print("some log line from create_app")
-            print("ROLLOUT-HEADS " + json.dumps(heads))
+        if command[:2] == ["flask", "--app"] and command[-1] in ("current", "heads"):
+            # What Alembic's `current` and `heads` print: one "REV (head)" line per head.
+            found = state["db_heads"] if command[-1] == "current" else state["image_heads"]
+            print('{"level": "INFO", "message": "a JSON log line"}')
+            print("".join(f"{rev} (head)\n" for rev in found), end="")
             return 0
         pid = state.get("exec_pid")
     if not pid:

@@ -21,9 +21,10 @@ from rollout.outcome import Outcome
 from rollout.state import StateStore
 from rollout.targets.k8s import K8sConfig, K8sTarget
 from rollout.verify.gates import GateConfig, load_gates
-from rollout.verify.loadrun import LoadResult
-from rollout.verify.testinfra import PodSpec
+from rollout.verify.loadrun import LoadResult, LoadSpec
+from rollout.verify.testinfra import PodSpec, service_facts
 from rollout.verify.verdict import Verdict
+from tests.support.contract import REFERENCE, REFERENCE_GATES
 
 PUBLIC = "https://public.invalid"
 
@@ -52,7 +53,7 @@ class Gates:
         self.seen: list[tuple[str, str, dict[str, Any] | None]] = []
 
     def __call__(
-        self, cfg: GateConfig, host: str, ca: Path | None, out: Path, env: Any = None
+        self, cfg: GateConfig, host: str, ca: Path | None, out: Path, env: Any = None, **_: Any
     ) -> LoadResult:
         health = None
         if host != PUBLIC:
@@ -94,13 +95,16 @@ def target(cluster: Cluster, overlay: Path, checks: Checks) -> Iterator[K8sTarge
         overlay=overlay, kubectl=str(cluster.kubectl), public_url=PUBLIC,
         settle_timeout_s=3, switch_timeout_s=0.5, migrate_timeout_s=0.5, poll_s=0.05,
     )  # fmt: skip
-    tgt = K8sTarget(cfg)
+    tgt = K8sTarget(REFERENCE, cfg)
     yield tgt
     tgt.close()
 
 
 def deploy(tmp_path: Path, target: K8sTarget, image: str = V2, version: str = "v2") -> Outcome:
-    opts = Options(gates=load_gates(), reports_base=tmp_path, stop_delay_s=0)
+    opts = Options(
+        gates=load_gates(REFERENCE_GATES), reports_base=tmp_path, load=LoadSpec.of(REFERENCE),
+        stop_delay_s=0,
+    )  # fmt: skip
     store = StateStore(tmp_path / "state" / "rollout.json")
     report = tmp_path / "report"
     report.mkdir(exist_ok=True)
@@ -120,6 +124,7 @@ PROMOTION = [
     "port-forward service/app-preview :80",  # /healthz answers v2 on green
     "get service app-active",  # idle colour for the migration heads
     "get pods -l",
+    "exec app-green-5d8f7c-0 -c",  # the contract's migration command: current, then heads
     "exec app-green-5d8f7c-0 -c",
     "kustomize",  # the migration Job rendered from the overlay...
     "set image --local",
@@ -169,7 +174,9 @@ def test_promotion_runs_the_documented_command_sequence(
     assert gates.seen[0][2] == {"status": "ok", "version": "v2", "color": "green"}
     host, spec = checks.ran[0]
     assert host == "kubectl://app-green-5d8f7c-0?namespace=flask-kit&container=app"
-    assert spec == PodSpec(colour="green", version="v2", uid=10001, port=8000)
+    assert spec == PodSpec(
+        colour="green", version="v2", uid=10001, port=8000, service=service_facts(REFERENCE)
+    )
     assert target.preview.proc is None  # the port-forward was stopped by pid
 
 

@@ -52,15 +52,15 @@ def test_release_names(image: str, rid: str | None, tag: str | None) -> None:
     assert len(release_id(image)) == 12
     if rid:
         assert release_id(image) == rid
-    assert job_name(image) == f"app-migrate-{release_id(image)}"
+    assert job_name("app-migrate", image) == f"app-migrate-{release_id(image)}"
     assert image_tag(image) == tag
 
 
 def test_migration_job_renders_valid_for_the_release(overlay: Path, tmp_path: Path) -> None:
-    job = render_job(Kubectl("flask-kit"), overlay, IMAGE)
+    job = render_job(Kubectl("flask-kit"), overlay, "app-migrate", IMAGE)
     assert job["metadata"]["name"] == "app-migrate-0123456789ab"
     assert job["metadata"]["namespace"] == "flask-kit"
-    assert job["metadata"]["labels"]["flask-kit/release"] == "0123456789ab"
+    assert job["metadata"]["labels"]["kit.rollout/release"] == "0123456789ab"
     pod = job["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert (container["name"], container["image"]) == ("migrate", IMAGE)

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from rollout_k8s_harness import REPO_ROOT, Cluster
 
-from rollout.verify.testinfra import POD_CHECKS, PodSpec, run_testinfra
+from rollout.verify.testinfra import POD_CHECKS, PodSpec, run_testinfra, service_facts
+from tests.support.contract import REFERENCE
 
 PORT = 26010
 POD = "app-green-5d8f7c-0"
@@ -85,6 +86,9 @@ def pod(tmp_path: Path, cluster: Cluster) -> Iterator[int]:
         proc.wait(timeout=10)
 
 
+FACTS = service_facts(REFERENCE)
+
+
 def run(tmp_path: Path, cluster: Cluster, spec: PodSpec) -> tuple[bool, list[str]]:
     host = f"kubectl://{POD}?namespace=flask-kit&container=app"
     verdict = run_testinfra(POD_CHECKS, host, spec, tmp_path / "out", str(cluster.kubectl.parent))
@@ -98,7 +102,7 @@ def run(tmp_path: Path, cluster: Cluster, spec: PodSpec) -> tuple[bool, list[str
 def test_only_the_writable_root_filesystem_fails(
     tmp_path: Path, cluster: Cluster, pod: int
 ) -> None:
-    spec = PodSpec(colour="green", version="v7", uid=UID, port=PORT)
+    spec = PodSpec(colour="green", version="v7", uid=UID, port=PORT, service=FACTS)
     passed, failed = run(tmp_path, cluster, spec)
     assert not passed
     assert failed == ["test_root_filesystem_is_read_only"]
@@ -108,11 +112,13 @@ def test_only_the_writable_root_filesystem_fails(
 
 
 def test_wrong_version_uid_and_port_are_caught(tmp_path: Path, cluster: Cluster, pod: int) -> None:
-    spec = PodSpec(colour="blue", version="v8", uid=UID + 10001, port=8000)
+    spec = PodSpec(colour="blue", version="v8", uid=UID + 10001, port=8000, service=FACTS)
     _, failed = run(tmp_path, cluster, spec)
     assert set(failed) >= {
         "test_runs_as_the_app_uid[master]", "test_runs_as_the_app_uid[workers]",
-        "test_listens_on_the_container_port", "test_environment[APP_VERSION-version]",
-        "test_environment[APP_COLOR-colour]", "test_answers_its_version",
+        "test_listens_on_the_container_port",
+        "test_release_and_colour_in_the_environment[version_env-version]",
+        "test_release_and_colour_in_the_environment[colour_env-colour]",
+        "test_answers_its_version",
     }  # fmt: skip
     assert json.loads(json.dumps(failed))  # plain strings, for the report

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from rollout.verify.gates import (
-    DEFAULT_GATES_FILE,
     GATE_NAMES,
     GateConfig,
     GateConfigError,
@@ -16,16 +15,17 @@ from rollout.verify.gates import (
     load_gates,
     resolve_gates,
 )
+from tests.support.contract import REFERENCE_GATES
 
 
 def test_shipped_gates_file_has_every_gate() -> None:
-    gates = load_gates(DEFAULT_GATES_FILE)
+    gates = load_gates(REFERENCE_GATES)
     assert set(GATE_NAMES) <= set(gates)
     assert all(g.max_fail_ratio == 0.0 for g in gates.values())
 
 
 def test_overrides_are_typed(tmp_path: Path) -> None:
-    gates = resolve_gates(DEFAULT_GATES_FILE, ["pre_switch.max_p95_ms=123", "pre_switch.users=3"])
+    gates = resolve_gates(REFERENCE_GATES, ["pre_switch.max_p95_ms=123", "pre_switch.users=3"])
     assert gates["pre_switch"].max_p95_ms == 123.0
     assert gates["pre_switch"].users == 3
 
@@ -42,12 +42,12 @@ def test_overrides_are_typed(tmp_path: Path) -> None:
 )
 def test_bad_overrides_are_refused(override: str, message: str) -> None:
     with pytest.raises(GateConfigError, match=message):
-        resolve_gates(DEFAULT_GATES_FILE, [override])
+        resolve_gates(REFERENCE_GATES, [override])
 
 
 def test_bad_file_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "g.toml").write_text("[other]\nx = 1\n")
-    with pytest.raises(GateConfigError, match=r"no \[gate\.NAME\]"):
+    (tmp_path / "g.toml").write_text("[other.pre_switch]\nusers = 1\n")
+    with pytest.raises(GateConfigError, match=r"no \[local\.GATE\] tables \(environments: other\)"):
         load_gates(tmp_path / "g.toml")
     with pytest.raises(GateConfigError, match="cannot read"):
         load_gates(tmp_path / "missing.toml")
@@ -77,3 +77,12 @@ def test_verdict(measures: Measures, reasons: list[str]) -> None:
     verdict = evaluate(CFG, measures)
     assert verdict.reasons == reasons
     assert verdict.passed is (not reasons)
+
+
+def test_each_environment_has_its_own_tables(tmp_path: Path) -> None:
+    gates = tmp_path / "g.toml"
+    gates.write_text("[local.pre_switch]\nusers = 2\n\n[staging.pre_switch]\nusers = 40\n")
+    assert load_gates(gates)["pre_switch"].users == 2
+    assert load_gates(gates, "staging")["pre_switch"].users == 40
+    with pytest.raises(GateConfigError, match=r"no \[prod\.GATE\]"):
+        load_gates(gates, "prod")

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from rollout.verify.smoke import smoke
+from tests.support.contract import REFERENCE
 
 
 class FakeColour(BaseHTTPRequestHandler):
@@ -60,27 +61,27 @@ def test_metrics_hidden_by_nginx_or_ingress_passes(
     serve: type[FakeColour], metrics_status: int
 ) -> None:
     serve.metrics_status = metrics_status
-    verdict = smoke(serve.base_url, "green", "v2", None)  # type: ignore[attr-defined]
+    verdict = smoke(REFERENCE, serve.base_url, "green", "v2", None)  # type: ignore[attr-defined]
     assert verdict.passed, verdict.reasons
 
 
 def test_metrics_reachable_through_the_route_fails(serve: type[FakeColour]) -> None:
     serve.metrics_status = 200
-    failures = smoke(serve.base_url, "green", "v2", None).reasons  # type: ignore[attr-defined]
+    failures = smoke(REFERENCE, serve.base_url, "green", "v2", None).reasons  # type: ignore[attr-defined]
     assert failures == ["GET /metrics: status 200, expected 404"]
 
 
 def test_metrics_served_on_the_in_cluster_route(serve: type[FakeColour]) -> None:
     """app-preview is in the cluster: Prometheus scrapes /metrics there, so it must answer."""
     serve.metrics_status = 200
-    verdict = smoke(serve.base_url, "green", "v2", None, metrics_served=True)  # type: ignore[attr-defined]
+    verdict = smoke(REFERENCE, serve.base_url, "green", "v2", None, metrics_served=True)  # type: ignore[attr-defined]
     assert verdict.passed, verdict.reasons
     serve.metrics_status = 404
-    verdict = smoke(serve.base_url, "green", "v2", None, metrics_served=True)  # type: ignore[attr-defined]
+    verdict = smoke(REFERENCE, serve.base_url, "green", "v2", None, metrics_served=True)  # type: ignore[attr-defined]
     assert verdict.reasons == ["GET /metrics: status 404, expected 200"]
 
 
 def test_wrong_colour_or_version_fails(serve: type[FakeColour]) -> None:
-    failures = smoke(serve.base_url, "blue", "v3", None).reasons  # type: ignore[attr-defined]
+    failures = smoke(REFERENCE, serve.base_url, "blue", "v3", None).reasons  # type: ignore[attr-defined]
     assert any("answered by 'green'" in f for f in failures)
     assert any("version 'v2'" in f for f in failures)

@@ -1,0 +1,31 @@
+"""What a service's locust users may report beside locust's stats, and the TLS they share.
+
+The gate plugin (gate.py) writes `extras` into its verdict: ids the users saw created (for the
+nothing-lost checks) and optional features they skipped (listed, never counted as passes).
+A locustfile imports this module, never gate.py itself, so the plugin is loaded exactly once
+(by `locust -f loadtests/gate.py,...`).
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass, field
+
+from locust.env import Environment
+
+
+@dataclass
+class Extras:
+    """What the service's users report beside locust's stats."""
+
+    skipped: dict[str, str] = field(default_factory=dict)
+    created_ids: list[str] = field(default_factory=list)
+
+
+extras = Extras()
+
+
+def ssl_context(environment: Environment) -> ssl.SSLContext:
+    """Build the TLS context users and probes share: verify against --ca-cert when given."""
+    ca = getattr(environment.parsed_options, "ca_cert", "") if environment.parsed_options else ""
+    return ssl.create_default_context(cafile=ca or None)

@@ -1,0 +1,45 @@
+"""How the Kubernetes target reaches a cluster: context, namespace, overlay, routes, timeouts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kitcore.paths import KIT_ROOT
+from rollout.kube.kubectl import default_binary
+
+
+@dataclass(frozen=True)
+class K8sConfig:
+    """Where and how: cluster context, namespace, overlay, routes and timeouts."""
+
+    overlay: Path | None = None
+    namespace: str | None = None  # None: the contract's
+    context: str | None = None
+    kubectl: str = field(default_factory=default_binary)
+    public_url: str | None = None
+    ca_cert: Path | None = None
+    rollout_timeout_s: float = 600
+    migrate_timeout_s: float = 660  # the Job's own activeDeadlineSeconds (600) plus scheduling
+    settle_timeout_s: float = 120  # old pods: preStop 10s + graceful drain 30s, then gone
+    switch_timeout_s: float = 60
+    poll_s: float = 2.0
+
+    @classmethod
+    def from_options(cls, opts: Mapping[str, Any]) -> K8sConfig:
+        """Build from CLI options (argparse names); unknown or empty ones keep the defaults."""
+        overlay = opts.get("overlay")
+        if overlay and "/" not in str(overlay):
+            overlay = KIT_ROOT / "k8s" / "overlays" / str(overlay)  # a name: dev|staging|prod
+        ca = opts.get("ca_cert")
+        return cls(
+            overlay=Path(overlay) if overlay else None,
+            namespace=opts.get("namespace") or None,
+            context=opts.get("context") or None,
+            kubectl=opts.get("kubectl") or default_binary(),
+            public_url=opts.get("public_url") or None,
+            ca_cert=Path(ca) if ca else None,
+            rollout_timeout_s=float(opts.get("rollout_timeout") or 600),
+        )
