@@ -1,15 +1,21 @@
-# The app image. A builder stage installs the dependencies locked in uv.lock into a virtualenv; the
-# runtime stage holds Debian's python3, that virtualenv and the app package, and runs gunicorn as
-# uid 10001 on a read-only root filesystem. Build it with `make image` (scripts/docker-image.sh).
+# The kit's one image for any service. A builder stage installs the dependencies locked in the
+# service's lock into a virtualenv; the runtime stage holds Debian's python3, that virtualenv and
+# the service's files, and runs gunicorn as uid 10001 on a read-only root filesystem. Build it
+# with `make image` (scripts/docker-image.sh): the context is staged from the service's contract
+# (kit.toml) by kitcore/image.py: pyproject.toml + uv.lock, service/ (the [image] include paths),
+# kit/ (the kit's build and serve scripts).
 #
-# Build arguments and secrets:
-#   BASE_IMAGE   the Debian 12 base, pinned by tag and digest (bump both together; the current
-#                digest: `docker buildx imagetools inspect debian:bookworm-slim`, or let Renovate's
-#                docker manager do it). Machines that reach no registry build a base with
-#                scripts/docker-base-image.sh (debootstrap) and pass its tag.
-#   APP_VERSION  the release (git describe); shown by /healthz and the X-App-Version header.
+# Build arguments (from the contract, by kitcore/image.py) and secrets:
+#   BASE_IMAGE      the Debian 12 base, pinned by tag and digest (bump both together; the current
+#                   digest: `docker buildx imagetools inspect debian:bookworm-slim`, or let
+#                   Renovate's docker manager do it). Machines that reach no registry build a base
+#                   with scripts/docker-base-image.sh (debootstrap) and pass its tag.
+#   WSGI_APP, GUNICORN_CONFIG   serve.wsgi and serve.gunicorn_config: what kit-serve runs.
+#   APP_PORT, HEALTH_PATH       serve.port (GUNICORN_BIND's default) and the liveness route.
+#   VERSION_ENV, APP_VERSION    the variable that tells the service its release, and the release.
+#   IMAGE_TITLE                 the service's name, for the OCI labels.
 #   --secret id=extra_ca,src=FILE   an extra CA bundle for the builder's downloads (corporate TLS
-#                proxy); it is mounted for single RUN steps only and never reaches a layer.
+#                   proxy); it is mounted for single RUN steps only and never reaches a layer.
 ARG BASE_IMAGE=debian:bookworm-slim@sha256:88200866dfff7ea7f5cbcb6ec7c8a701889efe6fe859fe64d6990e4b07ea4171
 
 # checkov can not resolve the ARG; BASE_IMAGE above is pinned by tag and digest.
@@ -22,13 +28,13 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates python3 python3-pip \
     && rm -rf /var/lib/apt/lists/*
-COPY scripts/docker/with-ca.sh /usr/local/bin/with-ca
-COPY scripts/docker/build-requirements.txt /tmp/build-requirements.txt
+COPY kit/with-ca.sh /usr/local/bin/with-ca
+COPY kit/build-requirements.txt /tmp/build-requirements.txt
 # uv from PyPI by hash, into its own directory: it installs the lock but is not copied onward.
 RUN --mount=type=secret,id=extra_ca --mount=type=tmpfs,target=/run/ca \
     with-ca python3 -m pip install --no-cache-dir --no-compile --require-hashes \
         --only-binary :all: --target /opt/uv -r /tmp/build-requirements.txt
-# The app's runtime dependencies only (no dev/ops/infra groups), exactly as locked, as wheels
+# The service's runtime dependencies only (no dependency groups), exactly as locked, as wheels
 # only (--no-build: no compiler is needed or present), byte-compiled for a read-only filesystem.
 ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
     UV_PYTHON=/usr/bin/python3 \
@@ -53,35 +59,48 @@ RUN apt-get update \
     && useradd --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv
+COPY kit/kit-serve.sh /usr/local/bin/kit-serve
+COPY kit/production-defaults /etc/kit/production-defaults
 WORKDIR /srv
 # Owned by root and not writable by the app user; compiled now because the root filesystem is
 # read-only at run time (PYTHONDONTWRITEBYTECODE stops attempts to write .pyc files).
-COPY app/ /srv/app/
-RUN python3 -m compileall -q /srv/app
+COPY service/ /srv/
+RUN python3 -m compileall -q /srv
+ARG WSGI_APP
+ARG GUNICORN_CONFIG
+ARG APP_PORT=8000
+ARG HEALTH_PATH
+# Built by scripts/docker-image.sh, which passes the contract's values; refuse a build without.
+RUN test -n "${WSGI_APP}" && test -n "${GUNICORN_CONFIG}" && test -n "${HEALTH_PATH}" \
+    || { echo "build with scripts/docker-image.sh (the contract's build arguments)" >&2; exit 1; }
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/srv \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    APP_ENV=production \
-    GUNICORN_BIND=0.0.0.0:8000 \
+    WSGI_APP=${WSGI_APP} \
+    GUNICORN_CONFIG=${GUNICORN_CONFIG} \
+    GUNICORN_BIND=0.0.0.0:${APP_PORT} \
     GUNICORN_WORKER_TMP_DIR=/dev/shm \
-    FLASK_APP=app.wsgi
+    KIT_HEALTH_PATH=${HEALTH_PATH}
 USER 10001:10001
-EXPOSE 8000
-# Liveness through the app itself, with the stdlib only (no curl in the image); it follows
+EXPOSE ${APP_PORT}
+# Liveness through the service itself, with the stdlib only (no curl in the image); it follows
 # GUNICORN_BIND's port so a container bound elsewhere (e.g. --network host) stays checkable.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD ["python3", "-c", "import os, urllib.request as r; port = os.environ.get('GUNICORN_BIND', ':8000').rpartition(':')[2]; r.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=2)"]
+    CMD ["python3", "-c", "import os, urllib.request as r; port = os.environ['GUNICORN_BIND'].rpartition(':')[2]; r.urlopen(f'http://127.0.0.1:{port}' + os.environ['KIT_HEALTH_PATH'], timeout=2)"]
 # tini is PID 1: it forwards SIGTERM to gunicorn (which then drains in-flight requests within
-# GUNICORN_GRACEFUL_TIMEOUT) and reaps orphans, so the same image serves the worker
-# (`python -m app.worker`) and one-shot commands (`flask db upgrade`) just as safely.
+# GUNICORN_GRACEFUL_TIMEOUT) and reaps orphans, so the same image serves the worker and one-shot
+# commands (migrations) just as safely. kit-serve: the contract's production defaults, then
+# gunicorn with WSGI_APP and GUNICORN_CONFIG.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["gunicorn", "-c", "python:app.gunicorn_conf", "app.wsgi:app"]
+CMD ["kit-serve"]
 # Last, so a new version only rebuilds these metadata layers.
+ARG VERSION_ENV=APP_VERSION
 ARG APP_VERSION=dev
-ENV APP_VERSION=${APP_VERSION}
-LABEL org.opencontainers.image.title="flask-deploy-kit" \
-    org.opencontainers.image.description="The reference Flask service, served by gunicorn" \
+ARG IMAGE_TITLE=service
+ENV ${VERSION_ENV}=${APP_VERSION}
+LABEL org.opencontainers.image.title="${IMAGE_TITLE}" \
+    org.opencontainers.image.description="${IMAGE_TITLE}, served by gunicorn (flask-deploy-kit image)" \
     org.opencontainers.image.version="${APP_VERSION}" \
     org.opencontainers.image.base.name="debian:bookworm-slim"

@@ -13,7 +13,7 @@ export FLASK_APP := app.wsgi
 # uv trusts the operating system's CA store, as apt, git and curl do (corporate proxies add theirs).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate overlay-config i18n seed bench-rollout worker audit
+.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose compose-config contract up down status demo demo-rollback bench validate overlay-config i18n seed bench-rollout worker audit
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -49,14 +49,20 @@ dev: $(PY) ## Run the app on http://127.0.0.1:8000 with embedded defaults
 migrate: $(PY) ## Apply database migrations (DATABASE_URL)
 	$(BIN)/flask db upgrade
 
-image: ## Build the app image (starts a private dockerd, builds the Debian base when needed)
+image: $(PY) ## Build the service's image from its contract (KIT_CONTRACT; private dockerd, local base)
 	scripts/docker-image.sh
 
 docker-stop: ## Stop the private dockerd started by `make image` or the tests (keeps the cache)
 	scripts/docker-daemon.sh stop
 
+compose: $(PY) ## Render compose.yml from the contract (kit.toml)
+	$(PY) -m kitcore.compose > compose.yml
+
 compose-config: ## Validate compose.yml (set the variables it requires first)
 	scripts/docker-compose-config.sh -q
+
+contract: $(PY) ## Check the service's contract (KIT_CONTRACT, default kit.toml)
+	$(PY) -m kitcore.contract check
 
 validate: $(PY) ## Offline checks of Dockerfile, workflows, Kubernetes and Pulumi
 	$(BIN)/hadolint Dockerfile

@@ -42,6 +42,8 @@ class Serve(Section):
     wsgi: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     gunicorn_config: str = Field(pattern=_MODULE)
     worker: list[str] = []
+    # Exits 0 while the worker is alive (Kubernetes exec probes, the Compose healthcheck).
+    worker_check: list[str] = []
     version_env: str = Field(default="APP_VERSION", pattern=r"^[A-Z][A-Z0-9_]*$")
     colour_env: str = Field(default="APP_COLOR", pattern=r"^[A-Z][A-Z0-9_]*$")
     port: int = Field(default=8000, ge=1024, le=65535)
@@ -249,7 +251,7 @@ def lookup(contract: Contract, dotted: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m kitcore.contract [--contract FILE] check|get KEY|build-args`."""
+    """`python -m kitcore.contract [--contract FILE] check|get KEY`."""
     import argparse
     import json
     import sys
@@ -260,37 +262,21 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", help="validate the contract")
     get = sub.add_parser("get", help="print one value (JSON for lists and tables)")
     get.add_argument("key", help="dotted key, e.g. kubernetes.namespace")
-    sub.add_parser("build-args", help="print the image's --build-arg options, one per line")
     args = parser.parse_args(argv)
     try:
         contract = load_contract(args.contract)
         if args.command == "check":
             print(f"{contract_path(args.contract)}: ok ({contract.name})")
-        elif args.command == "get":
+        else:
             value = lookup(contract, args.key)
             if isinstance(value, str | int):
                 print(value)
             else:
                 print(json.dumps(TypeAdapter(Any).dump_python(value, mode="json")))
-        else:
-            print("\n".join(build_args(contract)))
     except ContractError as exc:
         print(f"contract: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-def build_args(contract: Contract) -> list[str]:
-    """Return KEY=VALUE build arguments of the kit's Dockerfile for this service."""
-    serve = contract.serve
-    return [
-        f"WSGI_APP={serve.wsgi}",
-        f"GUNICORN_CONFIG={serve.gunicorn_config}",
-        f"APP_PORT={serve.port}",
-        f"HEALTH_PATH={contract.health.liveness}",
-        f"VERSION_ENV={serve.version_env}",
-        f"IMAGE_TITLE={contract.name}",
-    ]
 
 
 if __name__ == "__main__":

@@ -109,3 +109,10 @@ def _copy_work_tree(repo: Path, dest: Path) -> None:
             out = dest / rel
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    # `python -m kitcore.release [DIR]`: the version name of a checkout (the image build uses it).
+    print(checkout_version(Path(sys.argv[1] if len(sys.argv) > 1 else ".")))

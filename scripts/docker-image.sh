@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Build the app image (`make image`): start a Docker daemon if none runs, make the local Debian
-# base when no registry image is chosen, then build with BuildKit on the host network.
-#   IMAGE          tag to build (default flask-deploy-kit:local)
+# Build a service's image (`make image`): start a Docker daemon if none runs, make the local Debian
+# base when no registry image is chosen, stage the build context from the service's contract
+# (kitcore/image.py), then build the kit's Dockerfile with BuildKit on the host network.
+#   KIT_CONTRACT   the service's kit.toml (default: this repository's)
+#   IMAGE          tag to build (default <contract's image.name>:local)
 #   BASE_IMAGE     base image; empty (default) builds/reuses the local debootstrap base,
 #                  `pinned` uses the Dockerfile's registry default (tag + digest)
 #   EXTRA_CA_FILE  CA bundle the builder trusts on top of Debian's (default: the host's bundle,
@@ -21,7 +23,10 @@ if ! "$docker" buildx version >/dev/null 2>&1; then
 fi
 export DOCKER_BUILDKIT=1
 
-image=${IMAGE:-flask-deploy-kit:local}
+python=${PYTHON:-.venv/bin/python}
+[ -x "$python" ] || { echo "no $python: run make install first" >&2; exit 1; }
+contract=${KIT_CONTRACT:-kit.toml}
+image=${IMAGE:-$("$python" -m kitcore.contract --contract "$contract" get image.name):local}
 args=()
 case "${BASE_IMAGE:-}" in
   "") BASE_IMAGE_LOCAL=${BASE_IMAGE_LOCAL:-localhost/debian:bookworm-minbase}
@@ -35,10 +40,17 @@ if [ -n "$extra_ca" ]; then
   [ -r "$extra_ca" ] || { echo "EXTRA_CA_FILE $extra_ca is not readable" >&2; exit 1; }
   args+=(--secret "id=extra_ca,src=$extra_ca")
 fi
-version=${APP_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
+version=${APP_VERSION:-$("$python" -m kitcore.release "$(dirname "$contract")")}
+
+# The context holds only what the contract declares: nothing else of the checkout reaches dockerd.
+context=$(mktemp -d)
+trap 'rm -rf "$context"' EXIT
+while IFS= read -r arg; do args+=(--build-arg "$arg"); done \
+  < <("$python" -m kitcore.image --contract "$contract" "$context" "$version")
+[ -f "$context/uv.lock" ] || { echo "staging the build context failed" >&2; exit 1; }
 
 start=$(date +%s)
 "$docker" build --network host --progress "${BUILD_PROGRESS:-plain}" "${args[@]}" \
-  --build-arg "APP_VERSION=$version" -t "$image" .
+  -f "$PWD/Dockerfile" -t "$image" "$context"
 size=$("$docker" image inspect --format '{{.Size}}' "$image")
 echo "built $image ($version): $((size / 1000000)) MB in $(( $(date +%s) - start )) s" >&2

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from kitcore.contract import Contract
 from stack.errors import StackError
 from stack.proc import run
 
@@ -171,16 +170,3 @@ class Listeners:
             "NGINX_HSTS_MAX_AGE": str(self.hsts_max_age),
             **self.service,
         }
-
-
-def proxy_variables(contract: Contract) -> dict[str, str]:
-    """Return the ${NGINX_*} values that come from the service's contract."""
-    nginx = contract.nginx
-    # One regex location for every credential path: an alternation of exact paths; `(?!)`
-    # never matches, for a service with none.
-    limited = "|".join(re.escape(path) for path in nginx.rate_limited) or "(?!)"
-    return {
-        "NGINX_RATE_LIMITED": limited,
-        "NGINX_METRICS_PATH": contract.health.metrics or "/metrics",
-        "NGINX_STATIC_URL": nginx.static_url,
-    }

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from kitcore.colours import other
 from kitcore.contract import Contract
+from kitcore.proxy import proxy_variables
 from kitcore.release import Release
 from stack.config import HOST, StackConfig
 from stack.errors import StackError
-from stack.nginx import Listeners, Nginx, proxy_variables, render_tree, write_atomic
+from stack.nginx import Listeners, Nginx, render_tree, write_atomic
 
 UPSTREAM_FILES = ("upstream/active.conf", "upstream/preview.conf")
 

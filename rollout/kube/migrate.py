@@ -12,7 +12,7 @@ import re
 import time
 from pathlib import Path
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from rollout.kube.images import release_id
 from rollout.kube.kubectl import Kubectl, KubectlError, Obj

@@ -11,6 +11,9 @@ import pytest
 import yaml
 from docker_harness import ROOT, unavailable
 
+from kitcore.compose import render_text
+from tests.support.contract import REFERENCE
+
 SCRIPT = ROOT / "scripts" / "docker-compose-config.sh"
 REQUIRED = (
     "SECRET_KEY",
@@ -88,7 +91,9 @@ def test_app_containers_are_hardened(config: dict[str, Any], service: str) -> No
 
 
 def test_migrations_run_once_not_in_the_app(config: dict[str, Any]) -> None:
-    assert config["services"]["migrate"]["command"] == ["flask", "db", "upgrade"]
+    assert REFERENCE.migrate is not None
+    upgrade = [*REFERENCE.migrate.command, "upgrade"]
+    assert config["services"]["migrate"]["command"] == upgrade
     assert config["services"]["migrate"]["restart"] == "no"
     assert "command" not in config["services"]["app"]
 
@@ -108,3 +113,8 @@ def test_missing_secret_fails_fast(tmp_path: Path, name: str, config: dict[str, 
     done = compose_config(tmp_path, **{name: ""})
     assert done.returncode != 0
     assert f"set {name}" in done.stderr
+
+
+def test_compose_file_is_the_contracts_rendering() -> None:
+    """compose.yml is rendered from kit.toml (make compose), never edited by hand."""
+    assert (ROOT / "compose.yml").read_text() == render_text(REFERENCE)

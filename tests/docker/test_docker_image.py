@@ -11,6 +11,8 @@ import pytest
 from docker_harness import APP_VERSION, Container, docker, inspect
 from testinfra.host import Host
 
+from tests.support.contract import REFERENCE
+
 pytestmark = pytest.mark.timeout(900)  # the first test may build the image from scratch
 APP_UID = 10001
 # A budget, so a fat layer slipping in (a compiler, a cache) fails the suite.
@@ -27,9 +29,13 @@ def test_runs_as_the_fixed_non_root_user(host: Host, image: str) -> None:
 
 def test_gunicorn_master_and_workers_run(host: Host) -> None:
     gunicorns = host.process.filter(user="app", comm="gunicorn")
-    # One master plus GUNICORN_WORKERS=2 workers, under tini as PID 1.
+    # One master plus GUNICORN_WORKERS=2 workers, under tini as PID 1, serving the contract's
+    # WSGI entry with its gunicorn config (kit-serve exec'd gunicorn: no shell in between).
     assert len(gunicorns) == 3
-    assert host.process.get(pid=1).args.startswith("/usr/bin/tini -- gunicorn")
+    assert host.process.get(pid=1).args.startswith("/usr/bin/tini -- kit-serve")
+    master = next(p for p in gunicorns if p.ppid == 1)
+    assert REFERENCE.serve.wsgi in master.args
+    assert f"python:{REFERENCE.serve.gunicorn_config}" in master.args
 
 
 def test_port_is_listening_and_serving(host: Host, container: Container) -> None:
@@ -43,7 +49,9 @@ def test_port_is_listening_and_serving(host: Host, container: Container) -> None
 
 
 def test_healthcheck_reports_healthy(image: str, container: Container) -> None:
-    assert "/healthz" in " ".join(inspect(image, "image")["Config"]["Healthcheck"]["Test"])
+    config = inspect(image, "image")["Config"]
+    assert "KIT_HEALTH_PATH" in " ".join(config["Healthcheck"]["Test"])
+    assert f"KIT_HEALTH_PATH={REFERENCE.health.liveness}" in config["Env"]  # the contract's route
     deadline = time.monotonic() + 30
     while (health := inspect(container.name)["State"]["Health"])["Status"] != "healthy":
         assert health["Status"] != "unhealthy", health["Log"][-1:]

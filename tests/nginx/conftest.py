@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from kitcore.proxy import proxy_variables
 from stack.certs import ensure_certificates
-from stack.nginx import Listeners, Nginx, proxy_variables
+from stack.nginx import Listeners, Nginx
 from stack.routing import Route, prepare_prefix
 from tests.support.contract import REFERENCE
 

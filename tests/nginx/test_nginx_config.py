@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from kitcore.proxy import proxy_variables
 from stack.certs import ensure_certificates
 from stack.errors import StackError
-from stack.nginx import Listeners, proxy_variables, render_text
+from stack.nginx import Listeners, render_text
 from stack.routing import Route, prepare_prefix
 from tests.support.contract import REFERENCE
 
