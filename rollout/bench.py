@@ -23,7 +23,6 @@ from rollout import commands
 from rollout.cli import state_dir
 from rollout.flow import Options
 from rollout.report.windows import SWITCH_TAIL_S, percentile, window
-from rollout.state import StateStore
 from rollout.targets.base import ReleaseRequest
 from rollout.targets.local import LocalTarget
 from rollout.verify.gates import GateConfig, resolve_gates
@@ -61,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         reports = contract.root / "reports" / "rollouts"
         gates = resolve_gates(contract.path(contract.gate.thresholds), [])
         opts = Options(gates, reports, load, stop_delay_s=1, load_env=env)
-        store = StateStore(states / "rollout.json")
+        store = target.store()
         outcome = commands.deploy(target, store, release, opts, console)
         out = outcome.report_dir
         rec = outcome.record

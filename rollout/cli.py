@@ -14,7 +14,6 @@ from kitcore.contract import Contract, ContractError, load_contract
 from kitcore.release import ReleaseError
 from rollout.errors import RolloutFailed, RolloutLocked, TargetError
 from rollout.exitcodes import Exit, help_text
-from rollout.state import StateStore
 from rollout.targets import TARGETS, build_target
 from rollout.targets.base import ReleaseRequest
 from rollout.verify.gates import GateConfigError
@@ -74,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     switch = sub.add_parser("switch", parents=[common], help="send traffic to the other colour")
     switch.add_argument("--to", choices=("blue", "green"), help="colour (default: the idle one)")
     sub.add_parser("rollback", parents=[common], help="put the previous promoted release back")
+    sub.add_parser(
+        "abort", parents=[common],
+        help="stop the rollout in progress (it recovers), or settle one a dead process left",
+    )  # fmt: skip
     sub.add_parser("status", parents=[common], help="active colour, versions, last rollouts")
     return parser
 
@@ -82,25 +85,23 @@ def run(args: argparse.Namespace, console: Console) -> Exit:
     """Dispatch one parsed command to the command layer."""
     from rollout import commands  # after parsing: --help stays fast
     from rollout.flow import Options
+    from rollout.status import status
     from rollout.verify.gates import resolve_gates
     from rollout.verify.load_account import load_user_env
     from rollout.verify.loadrun import LoadSpec
 
     contract = load_contract(args.contract)
     states = state_dir(contract)
-    store = StateStore(states / "rollout.json")
-    if args.command == "status":
-        try:
-            target = build_target(args.target, contract, vars(args))
-        except Exception as exc:  # status must work even when the target cannot be reached
-            console.print(f"[yellow]target unavailable: {exc}[/]")
-            return commands.status(None, store, console)
-        return commands.status(target, store, console)
     target = build_target(args.target, contract, vars(args))
+    store = target.store()
+    if args.command == "status":
+        return status(target, store, console)
     if args.command == "switch":
         return commands.switch(target, store, console, args.to)
     if args.command == "rollback":
         return commands.rollback(target, store, console)
+    if args.command == "abort":
+        return commands.abort(target, store, console)
     request = ReleaseRequest(args.version, args.release_dir, args.image)
     release = target.make_release(request, states / "releases")
     thresholds = args.gates or contract.path(contract.gate.thresholds)

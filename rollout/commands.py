@@ -1,4 +1,8 @@
-"""The commands, written once over the Target interface: deploy, switch, rollback, status."""
+"""The commands, written once over the Target interface: deploy, switch, rollback, abort.
+
+Every command that moves traffic takes the rollout lock, settles a rollout left unfinished by
+a dead process first (resolve.py), and stops like a deploy does on Ctrl-C, SIGTERM or SIGHUP.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,25 @@ import uuid
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
-from kitcore.colours import COLOURS, other
+from kitcore.colours import other
 from kitcore.release import Release
 from rollout.errors import RolloutFailed, TargetError
 from rollout.exitcodes import Exit
 from rollout.flow import Options, Rollout
+from rollout.interrupts import interruptible
 from rollout.outcome import Outcome
-from rollout.recovery import close_stale
 from rollout.report.windows import report_dir
-from rollout.state import RolloutRecord, State, StateStore
+from rollout.resolve import resolve_unfinished
+from rollout.state import FAILED, PREVIOUS, PROMOTED, RolloutRecord, State
+from rollout.store import Store, identity
 from rollout.targets.base import Target
+
+ABORT_WAIT_S = 120.0
 
 
 def deploy(
-    target: Target, store: StateStore, release: Release, opts: Options, console: Console
+    target: Target, store: Store, release: Release, opts: Options, console: Console
 ) -> Outcome:
     """Run the gated flow for the release and say where its report is."""
     outcome = Rollout(target, store, release, opts, console).run(
@@ -34,40 +41,73 @@ def deploy(
     return outcome
 
 
-def switch(target: Target, store: StateStore, console: Console, to: str | None = None) -> Exit:
+def switch(target: Target, store: Store, console: Console, to: str | None = None) -> Exit:
     """Send traffic to the other colour (started first if it is down), smoke-checked first."""
-    with store.lock("switch"):
+    with store.lock("switch"), interruptible():
         state = store.load()
-        close_stale(state)
+        resolve_unfinished(target, state, console)
         active = target.active_colour()
         dest = to or other(active)
         if dest == active:
+            store.save(state)
             console.print(f"[yellow]{dest} is already active[/]")
             return Exit.PROMOTED
         release = target.release_of(dest)
         if release is None:
             raise RolloutFailed(Exit.NOT_READY, f"{dest} has never run a release")
+        if state.standing(dest) == FAILED:
+            raise RolloutFailed(
+                Exit.NOT_READY,
+                f"{dest} runs {state.colours[dest].version}, which failed its rollout: "
+                "deploy a release or `rollout rollback`",
+            )
         _ensure_running(target, dest, release, console)
         return _switch_to(target, store, state, console, dest, release, "switch")
 
 
-def rollback(target: Target, store: StateStore, console: Console) -> Exit:
+def rollback(target: Target, store: Store, console: Console) -> Exit:
     """Put the previous promoted release back: on the idle colour, smoke-checked, then switch."""
-    with store.lock("rollback"):
+    with store.lock("rollback"), interruptible():
         state = store.load()
-        close_stale(state)
+        resolve_unfinished(target, state, console)
         active = target.active_colour()
         idle = other(active)
         previous = previous_release(state, target.release_of(active))
         if previous is None:
+            store.save(state)
             raise RolloutFailed(Exit.NOT_READY, "no previous promoted release to roll back to")
         console.print(f"» rolling back to {previous.version} on {idle}")
         current = target.release_of(idle)
-        if current is not None and current.version == previous.version:
+        same = current is not None and (current.version, current.image) == (
+            previous.version, previous.image or current.image
+        )  # fmt: skip
+        if same and current is not None and state.standing(idle) != FAILED:
             _ensure_running(target, idle, current, console)
         else:
             _start(target, idle, previous, console)
         return _switch_to(target, store, state, console, idle, previous, "rollback")
+
+
+def abort(target: Target, store: Store, console: Console) -> Exit:
+    """Stop the rollout in progress (it recovers), or settle one its dead process left."""
+    if store.is_locked():
+        store.request_abort(identity("abort"))
+        console.print(f"» asked the running rollout to stop ({store.holder()})")
+        deadline = time.monotonic() + ABORT_WAIT_S
+        while store.is_locked():
+            if time.monotonic() > deadline:
+                raise RolloutFailed(Exit.ERROR, f"it did not stop within {ABORT_WAIT_S:.0f}s")
+            time.sleep(0.5)
+        last = store.load().history[-1:]
+        console.print(f"[green]✓[/] stopped: {last[0].reason if last else 'no record'}")
+        return Exit.PROMOTED
+    with store.lock("abort"), interruptible():
+        state = store.load()
+        if resolve_unfinished(target, state, console) is None:
+            console.print("no rollout in progress: nothing to abort")
+            return Exit.PROMOTED
+        store.save(state)
+        return Exit.PROMOTED
 
 
 def previous_release(state: State, serving: Release | None) -> Release | None:
@@ -100,7 +140,7 @@ def _start(target: Target, colour: str, release: Release, console: Console) -> N
 
 def _switch_to(
     target: Target,
-    store: StateStore,
+    store: Store,
     state: State,
     console: Console,
     dest: str,
@@ -110,67 +150,27 @@ def _switch_to(
     """Smoke-check dest through the preview route, switch, and record it."""
     verdict = target.smoke(dest, release.version or None)
     if not verdict.passed:
-        raise RolloutFailed(
-            Exit.NOT_READY, f"{dest} is not healthy: {'; '.join(verdict.reasons[:3])}"
-        )
+        reasons = "; ".join(verdict.reasons[:3])
+        store.save(state)
+        raise RolloutFailed(Exit.NOT_READY, f"{dest} is not healthy: {reasons}")
     active = other(dest)
     try:
         target.switch(dest)
     except TargetError as exc:
         raise RolloutFailed(Exit.SWITCH_FAILED, str(exc)) from exc
     state.active = dest
-    state.versions[dest] = release.version
+    state.mark(dest, release, PROMOTED)
+    if state.standing(active) == PROMOTED:
+        state.colours[active].standing = PREVIOUS
     now = time.time()
     state.history.append(
         RolloutRecord(
             id=uuid.uuid4().hex[:8], version=release.version or "?", from_colour=active,
             to_colour=dest, started=now, pid=0, phase=kind, kind=kind, outcome="promoted",
             exit_code=0, finished=now, source_dir=str(release.source_dir), image=release.image,
-            switched=True, verified=True,
+            switched=True, verified=True, holder=identity(kind),
         )
     )  # fmt: skip
     store.save(state)
     console.print(f"[green]✓[/] public traffic on {dest} ({release.version or release.image})")
-    return Exit.PROMOTED
-
-
-def status(target: Target | None, store: StateStore, console: Console) -> Exit:
-    """Print the active colour, versions, the rollout in progress and the recent history."""
-    state = store.load()
-    if state.current is not None:
-        rec = state.current
-        if store.is_locked():
-            console.print(f"[cyan]rollout {rec.id} of {rec.version} running, phase {rec.phase}[/]")
-        else:
-            console.print(
-                f"[bold red]rollout {rec.id} of {rec.version} was interrupted during "
-                f"'{rec.phase}'[/] (its process {rec.pid} is gone); traffic: see active below"
-            )
-    live = None
-    if target is not None:
-        try:
-            live = target.status()
-        except TargetError as exc:
-            console.print(f"[yellow]target not reachable: {exc}[/]")
-    table = Table(title="colours")
-    for col in ("colour", "routes", "state", "port", "running version", "state file version"):
-        table.add_column(col)
-    active = live.active if live else state.active
-    for colour in COLOURS:
-        mark = " (active)" if colour == active else ""
-        info = live.colours.get(colour, {}) if live else {}
-        table.add_row(
-            colour + mark, info.get("routes", "-"), info.get("state", "unknown"),
-            info.get("port", "-"), info.get("version", "-"), state.versions.get(colour) or "-",
-        )  # fmt: skip
-    console.print(table)
-    history = Table(title="recent rollouts")
-    for col in ("id", "version", "from→to", "kind", "outcome", "exit", "phase", "reason"):
-        history.add_column(col)
-    for rec in state.history[-8:]:
-        history.add_row(
-            rec.id, rec.version, f"{rec.from_colour}→{rec.to_colour}", rec.kind, rec.outcome,
-            str(rec.exit_code), rec.phase, rec.reason[:60],
-        )  # fmt: skip
-    console.print(history)
     return Exit.PROMOTED

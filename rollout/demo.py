@@ -24,7 +24,6 @@ from rollout.faults import broken_release
 from rollout.flow import Options
 from rollout.outcome import Outcome
 from rollout.report.windows import phase_windows
-from rollout.state import StateStore
 from rollout.targets.base import ReleaseRequest
 from rollout.targets.local import LocalTarget
 from rollout.verify.gates import resolve_gates
@@ -93,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             load_env=load_user_env(states),
         )  # fmt: skip
         console.rule(f"rollout of {release.version} ({args.scenario})")
-        store = StateStore(states / "rollout.json")
+        store = target.store()
         outcome = commands.deploy(target, store, release, opts, console)
         after = stack.active_colour()
     except StackError as exc:

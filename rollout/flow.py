@@ -22,10 +22,13 @@ from kitcore.colours import other
 from kitcore.release import Release
 from rollout.errors import RolloutFailed, TargetError
 from rollout.exitcodes import Exit
+from rollout.interrupts import AbortWatch, interruptible
 from rollout.outcome import Event, Outcome
-from rollout.recovery import Recovery, close_stale
+from rollout.recovery import Recovery
 from rollout.report.summary import write_report
-from rollout.state import RolloutRecord, State, StateStore
+from rollout.resolve import resolve_unfinished
+from rollout.state import CANDIDATE, FAILED, PREVIOUS, PROMOTED, RolloutRecord, State
+from rollout.store import Store, identity
 from rollout.targets.base import Target
 from rollout.verify.expand_only import check_scripts, judge
 from rollout.verify.gates import GateConfig
@@ -61,7 +64,7 @@ class Rollout:
     outcome: Outcome
 
     def __init__(
-        self, target: Target, store: StateStore, release: Release, opts: Options, console: Console
+        self, target: Target, store: Store, release: Release, opts: Options, console: Console
     ) -> None:
         self.target, self.store, self.release, self.opts = target, store, release, opts
         self.console = console
@@ -69,16 +72,17 @@ class Rollout:
         self.background: LocustRun | None = None
 
     def run(self, report_dir: Path) -> Outcome:
-        """Run the seven steps and return the outcome; recover from any failure."""
-        with self.store.lock(f"deploy {self.release.version}"):
+        """Run the seven steps and return the outcome; recover from any failure or signal."""
+        what = f"deploy {self.release.version}"
+        with self.store.lock(what), interruptible(), AbortWatch(self.store.abort_requested):
             # Only a rollout that holds the lock gets a report dir: a refused one leaves none.
             report_dir.mkdir(parents=True, exist_ok=True)
-            self.state = self.store.load()
-            close_stale(self.state)
             self.target.ensure_ready()
+            self.state = self.store.load()
+            resolve_unfinished(self.target, self.state, self.console)
             self.active = self.target.active_colour()
             self.idle = other(self.active)
-            self.record = self._new_record(report_dir)
+            self.record = self._new_record(report_dir, identity(what))
             self.outcome = Outcome(Exit.ERROR, "", self.record, report_dir)
             recovery = Recovery(self.target, self.record, self.outcome, self.console)
             try:
@@ -94,9 +98,10 @@ class Rollout:
             except RolloutFailed as exc:
                 self.outcome.code, self.outcome.reason = exc.code, exc.reason
                 recovery.run(self.state, self.opts.keep_failed)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as exc:
                 self.outcome.code = Exit.INTERRUPTED
-                self.outcome.reason = f"interrupted during {self.record.phase}"
+                why = f" ({exc})" if str(exc) else ""
+                self.outcome.reason = f"interrupted during {self.record.phase}{why}"
                 recovery.run(self.state, self.opts.keep_failed)
             except Exception as exc:
                 self.outcome.code, self.outcome.reason = Exit.ERROR, f"{type(exc).__name__}: {exc}"
@@ -127,8 +132,8 @@ class Rollout:
         """1. Start the release on the idle colour; it must answer with its version."""
         version = self.release.version
         self._phase("deploy", f"1. Deploying {version} on idle colour {self.idle}")
+        self.state.mark(self.idle, self.release, CANDIDATE)
         _step(Exit.DEPLOY_FAILED, lambda: self.target.start(self.idle, self.release))
-        self.state.versions[self.idle] = version
         self._ok(f"{self.idle} answers with {version}")
 
     def migrate(self) -> None:
@@ -193,6 +198,11 @@ class Rollout:
             reason = "post-switch verification failed: " + "; ".join(reasons)
             raise RolloutFailed(Exit.ROLLED_BACK, reason)
         self.record.verified = True
+        self.state.mark(self.idle, self.release, PROMOTED)
+        previous = self.state.colours.get(self.active)
+        if previous is not None:
+            previous.standing = PREVIOUS
+        self.store.save(self.state)
         self._ok("public route verified")
 
     def stop_old(self) -> None:
@@ -201,16 +211,15 @@ class Rollout:
         self._phase("stop_old", f"7. Stopping old colour {self.active} in {delay:.0f}s")
         time.sleep(delay)
         _step(Exit.ERROR, lambda: self.target.stop(self.active))
-        self.state.versions[self.active] = None
         self._ok(f"{self.active} stopped")
 
     # -- bookkeeping ---------------------------------------------------------------------------
-    def _new_record(self, report_dir: Path) -> RolloutRecord:
+    def _new_record(self, report_dir: Path, holder: str) -> RolloutRecord:
         rec = RolloutRecord(
             id=uuid.uuid4().hex[:8], version=self.release.version, from_colour=self.active,
             to_colour=self.idle, started=time.time(), pid=os.getpid(),
             report_dir=str(report_dir), source_dir=str(self.release.source_dir),
-            image=self.release.image,
+            image=self.release.image, holder=holder,
         )  # fmt: skip
         self.state.current = rec
         self.state.active = self.active
@@ -257,6 +266,8 @@ class Rollout:
                 self.outcome.code = Exit.BACKGROUND_FAILURES
                 self.outcome.reason = f"promoted, but {failed} background request(s) failed"
         self.state.active = self.outcome.active_after or self.state.active
+        if not self.record.verified and self.state.standing(self.idle) == CANDIDATE:
+            self.state.mark(self.idle, self.release, FAILED)  # never a rollback target
         rec = self.record
         rec.outcome = OUTCOMES.get(self.outcome.code, "failed")
         rec.exit_code, rec.reason = int(self.outcome.code), self.outcome.reason

@@ -7,13 +7,12 @@ the new colour passed its post-switch verification, then stops the unverified co
 from __future__ import annotations
 
 import contextlib
-import signal
 import time
-from collections.abc import Iterator
 
 from rich.console import Console
 
 from rollout.exitcodes import Exit
+from rollout.interrupts import shielded
 from rollout.outcome import Event, Outcome
 from rollout.state import RolloutRecord, State
 from rollout.targets.base import Target
@@ -30,7 +29,7 @@ class Recovery:
     def run(self, state: State, keep_failed: bool) -> None:
         """Switch back if needed, then stop the colour that failed (unless keep_failed)."""
         rec, old, new = self.record, self.record.from_colour, self.record.to_colour
-        with _ignore_sigint():
+        with shielded():
             self.console.print(f"[bold red]✗ {self.outcome.reason}[/]")
             serving = self._serving()
             if serving == new and not rec.verified and not self._switch_back():
@@ -40,7 +39,6 @@ class Recovery:
             if state.active == old and not keep_failed:
                 with contextlib.suppress(Exception):
                     self.target.stop(new)  # nothing routes to it; free the machine
-                    state.versions[new] = None
                     self._ok(f"stopped {new} (use --keep-failed to keep it for debugging)")
 
     def _serving(self) -> str:
@@ -71,24 +69,3 @@ class Recovery:
 
     def _ok(self, text: str) -> None:
         self.console.print(f"  [green]✓[/] {text}")
-
-
-@contextlib.contextmanager
-def _ignore_sigint() -> Iterator[None]:
-    """Let recovery finish even if Ctrl-C is pressed again."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def close_stale(state: State) -> None:
-    """Move a rollout left 'running' by a dead process into the history as interrupted."""
-    if state.current is not None:
-        rec = state.current
-        rec.outcome = "interrupted"
-        rec.reason = rec.reason or f"the rollout process died during {rec.phase}"
-        rec.finished = rec.finished or time.time()
-        state.history.append(rec)
-        state.current = None

@@ -17,7 +17,7 @@ from kitcore.colours import check_colour
 from kitcore.contract import CONTRACT_FILE, Contract, ContractError, load_contract
 from stack.appenv import APP_ENV_FILE
 from stack.assigned import Assignment, read_assignment
-from stack.routing import read_colour
+from stack.routing import read_record
 from stack.venvs import venv_program
 
 
@@ -55,8 +55,8 @@ def exec_colour(state_dir: Path, colour: str) -> None:
 
 def exec_worker(state_dir: Path) -> None:
     """Replace this process with the worker command of the active colour's release."""
-    include = state_dir / "nginx" / "conf" / "upstream" / "active.conf"
-    colour = read_colour(include) if include.exists() else "blue"
+    record = read_record(state_dir / "nginx")
+    colour = record.active if record else "blue"
     assignment, contract = _assigned(state_dir, colour)
     if not contract.serve.worker:
         sys.exit(f"error: the release of {colour} declares no worker (serve.worker)")

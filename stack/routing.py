@@ -3,15 +3,19 @@
 The public and preview upstreams live in two small include files (nginx/templates/upstream/).
 A switch rewrites both atomically, checks the config (`nginx -t`), reloads gracefully, waits for
 every pre-reload worker to exit, then confirms which colour answers; on any failure the previous
-files are put back.
+files are put back. The routing record (routing.json) is the truth: it names the confirmed
+colour, and a switch in flight as `pending`. The include files are rendered from the record,
+so a switch killed half-way (files rewritten, not reloaded; or reloaded, not confirmed) is
+undone by the next render and reload (`stack up`) instead of moving traffic silently.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kitcore.colours import other
@@ -23,6 +27,29 @@ from stack.errors import StackError
 from stack.nginx import Listeners, Nginx, render_tree, write_atomic
 
 UPSTREAM_FILES = ("upstream/active.conf", "upstream/preview.conf")
+RECORD_FILE = "routing.json"
+
+
+@dataclass(frozen=True)
+class RoutingRecord:
+    """The confirmed public colour, and a switch in flight (None when there is none)."""
+
+    active: str
+    pending: str | None = None
+
+
+def read_record(prefix: Path) -> RoutingRecord | None:
+    """Return the routing record of an Nginx prefix, if one was written."""
+    path = prefix / RECORD_FILE
+    if not path.exists():
+        return None
+    raw = json.loads(path.read_text())
+    return RoutingRecord(str(raw["active"]), raw.get("pending"))
+
+
+def write_record(prefix: Path, record: RoutingRecord) -> None:
+    """Replace the routing record in one rename."""
+    write_atomic(prefix / RECORD_FILE, json.dumps(asdict(record)) + "\n")
 
 
 @dataclass(frozen=True)
@@ -119,11 +146,19 @@ class Routing:
         self.pid_file = nginx.prefix / "run" / "nginx.pid"
 
     def active(self) -> str:
-        """Return the colour the public upstream include names."""
+        """Return the confirmed public colour (the record; before any, the include file's)."""
+        record = read_record(self.nginx.prefix)
+        if record is not None:
+            return record.active
         include = self.conf_dir / UPSTREAM_FILES[0]
         if not include.exists():
             raise StackError(f"no upstream include at {include}: run `make up`")
         return read_colour(include)
+
+    def pending(self) -> str | None:
+        """Return the colour of a switch that was started and never confirmed, if any."""
+        record = read_record(self.nginx.prefix)
+        return record.pending if record else None
 
     def current(self) -> str:
         """Return the active colour, blue on a fresh state dir."""
@@ -143,9 +178,10 @@ class Routing:
             root = self.config.state_dir / "no-static-files"
         return Route(colour, self.config.colour_port(colour), root)
 
-    def render(self, releases: dict[str, Release | None], tls_dir: Path) -> None:
-        """Render the whole Nginx config, keeping the current routing."""
+    def render(self, releases: dict[str, Release | None], tls_dir: Path) -> str | None:
+        """Render the whole config from the record; return an unconfirmed switch it undid."""
         active = self.current()
+        undone = self.pending()
         listeners = Listeners(
             self.nginx.prefix,
             self.config.http_port,
@@ -159,6 +195,8 @@ class Routing:
         blue = releases.get("blue")
         routes = {c: self.route(c, releases.get(c) or blue) for c in (active, other(active))}
         prepare_prefix(self.templates, listeners, routes[active], routes[other(active)])
+        write_record(self.nginx.prefix, RoutingRecord(active))
+        return undone
 
     def switch(
         self, active: str, releases: dict[str, Release | None], confirm: Callable[[], str]
@@ -166,7 +204,15 @@ class Routing:
         """Send public traffic to active and preview to the other colour, and confirm it."""
         blue = releases.get("blue")
         routes = {c: self.route(c, releases.get(c) or blue) for c in (active, other(active))}
-        switch_upstreams(
-            self.nginx, self.templates, self.pid_file,
-            routes[active], routes[other(active)], confirm,
-        )  # fmt: skip
+        before = self.current()
+        # Recorded before anything moves: a switch killed from here on is undone by `up`.
+        write_record(self.nginx.prefix, RoutingRecord(before, pending=active))
+        try:
+            switch_upstreams(
+                self.nginx, self.templates, self.pid_file,
+                routes[active], routes[other(active)], confirm,
+            )  # fmt: skip
+        except BaseException:
+            write_record(self.nginx.prefix, RoutingRecord(before))  # the files were put back
+            raise
+        write_record(self.nginx.prefix, RoutingRecord(active))

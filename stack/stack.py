@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from kitcore import probe
 from kitcore.colours import COLOURS, check_colour, other
 from kitcore.contract import CONTRACT_FILE, Contract, load_contract
-from kitcore.migrations import database_heads, pending_revisions
 from kitcore.paths import KIT_ROOT
 from kitcore.release import Release, checkout_version, materialise
 from stack import services
@@ -21,13 +19,12 @@ from stack.config import HOST, StackConfig, prepare_state_dir
 from stack.credentials import Credentials
 from stack.errors import StackError
 from stack.nginx import Nginx
-from stack.proc import run
 from stack.programs import SERVICE_PROGRAMS, build_programs, check_ports_free
 from stack.routing import Routing
+from stack.service import ServiceCommands
 from stack.status import ColourStatus, ProcessStatus, StackStatus
 from stack.supervisor import RUNNING, Program, Supervisor, alive
 from stack.sysdeps import ensure_system_packages
-from stack.venvs import COMPLETE, ensure_venv, venv_key, venv_program
 
 HEALTH_TIMEOUT = 60.0
 
@@ -48,6 +45,7 @@ class LocalStack:
         self.nginx = Nginx(prefix=self.state / "nginx", conf=self.state / "nginx/conf/nginx.conf")
         self.routing = Routing(config, self.contract, self.nginx, KIT_ROOT / "nginx" / "templates")
         self._echo = echo or (lambda _message: None)
+        self.commands = ServiceCommands(self.contract, self.state, self._echo)
 
     # -- addresses ---------------------------------------------------------------------------
     @property
@@ -99,7 +97,9 @@ class LocalStack:
         write_app_env(self.config, creds, self.contract)
         blue = read_release(self.state, "blue") or self._initial_release()
         active = self.routing.current()
-        self.routing.render(self._releases(), self.state / "tls")
+        undone = self.routing.render(self._releases(), self.state / "tls")
+        if undone:
+            self._echo(f"a switch to {undone} was never confirmed: traffic stays on {active}")
         programs = self._programs()
         self._check_ports([p.name for p in programs])
         used = self.contract.platform.services
@@ -118,7 +118,7 @@ class LocalStack:
         if "s3" in used:
             services.create_bucket(self.config, creds)
         active_release = read_release(self.state, active) or blue
-        self._migrate_if_pending(active_release)
+        self.commands.migrate_if_pending(active_release, self.app_env())
         if not self._running(f"web-{active}"):
             self._echo(f"starting web-{active} ({active_release.version})")
             self._start_colour(active, active_release)
@@ -188,26 +188,13 @@ class LocalStack:
 
     def migrate(self, release: Release) -> None:
         """Run the contract's migration command (upgrade) from the release, in its venv."""
-        if self.contract.migrate is not None:
-            self.run_in_release(release, [*self.contract.migrate.command, "upgrade"])
+        self.commands.migrate(release, self.app_env())
 
     def seed(self) -> None:
         """Run the contract's demo seed command with the serving release (when it has one)."""
         release = read_release(self.state, self.routing.current())
-        if self.contract.demo.seed and release is not None:
-            self.run_in_release(release, self.contract.demo.seed)
-
-    def run_in_release(self, release: Release, argv: list[str]) -> str:
-        """Run a command of the service from the release dir, in its venv, with its env."""
-        venv = ensure_venv(release.source_dir, self.contract, self.state / "venvs")
-        program, *args = argv
-        env = self.app_env() | {
-            "PYTHONPATH": str(release.source_dir),
-            "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-            "VIRTUAL_ENV": str(venv),
-        }
-        command = [venv_program(venv, program), *args]
-        return run(command, env=env, cwd=release.source_dir, timeout=300).stdout
+        if release is not None:
+            self.commands.seed(release, self.app_env())
 
     def status(self) -> StackStatus:
         """Report programs, the active colour and each colour's release."""
@@ -244,11 +231,7 @@ class LocalStack:
 
     def _assign(self, colour: str, release: Release) -> None:
         """Record the colour's release and the venv of its lock (built when new)."""
-        venvs = self.state / "venvs"
-        if not (venvs / venv_key(release.source_dir, self.contract) / COMPLETE).exists():
-            self._echo(f"building the virtualenv of {release.version}'s lock")
-        venv = ensure_venv(release.source_dir, self.contract, venvs)
-        write_assignment(self.state, colour, Assignment(release, venv))
+        write_assignment(self.state, colour, Assignment(release, self.commands.venv(release)))
 
     def _releases(self) -> dict[str, Release | None]:
         """Return the release each colour was last started with."""
@@ -301,20 +284,6 @@ class LocalStack:
         except probe.ProbeError as exc:
             raise StackError(f"no answer through nginx: {exc}") from exc
         return seen.colour or "no colour"
-
-    def _migrate_if_pending(self, release: Release) -> None:
-        """Apply the release's revisions the database lacks (the database is the ledger)."""
-        revisions = self.contract.release_revisions(release.source_dir)
-        if revisions and pending_revisions(revisions, self._database_heads()):
-            self._echo(f"migrating the database for {release.version}")
-            self.migrate(release)
-
-    def _database_heads(self) -> tuple[str, ...]:
-        """Return the heads the database records."""
-        try:
-            return database_heads(self.app_env()["DATABASE_URL"])
-        except Exception as exc:  # SQLAlchemy's errors: the stack speaks StackError
-            raise StackError(f"cannot read the database's migration heads: {exc}") from exc
 
     def _start_nginx(self) -> None:
         """Start Nginx, or reload it gracefully when it already runs; check it answers."""

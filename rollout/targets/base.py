@@ -8,6 +8,7 @@ from typing import Protocol
 
 from kitcore.contract import Contract
 from kitcore.release import Release
+from rollout.store import Store
 from rollout.verify.verdict import Verdict
 
 
@@ -35,6 +36,9 @@ class Target(Protocol):
     name: str
     contract: Contract
     environment: str  # the gates file's section: local, or the cluster's overlay name
+
+    def store(self) -> Store:
+        """Return where this target keeps the rollout state and lock."""
 
     def make_release(self, request: ReleaseRequest, releases_dir: Path) -> Release:
         """Turn the request into a release this target can run (refusing what it cannot)."""

@@ -12,6 +12,7 @@ from kitcore.contract import Contract
 from kitcore.migrations import database_heads, pending_revisions
 from kitcore.release import Release, ReleaseError, checkout_version, materialise
 from rollout.errors import TargetError
+from rollout.store import FileStore, Store
 from rollout.targets.base import ReleaseRequest, TargetStatus
 from rollout.verify.smoke import smoke
 from rollout.verify.testinfra import COLOUR_CHECKS, ColourSpec, run_testinfra, service_facts
@@ -37,6 +38,10 @@ class LocalTarget:
     def __init__(self, contract: Contract, stack: LocalStack | None = None) -> None:
         self.contract = contract
         self.stack = stack or LocalStack(StackConfig.from_env(contract.root), contract)
+
+    def store(self) -> Store:
+        """The state file and lock in the stack's state dir."""
+        return FileStore(self.stack.config.state_dir / "rollout.json")
 
     def make_release(self, request: ReleaseRequest, releases_dir: Path) -> Release:
         """Release a prepared tree (--release-dir) or materialise the checkout."""

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from rollout.verify.verdict import Verdict
+from tests.rollout.fakes import FakeGates
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PORTS = {
     "KIT_HTTP_PORT": "24180",
@@ -58,3 +61,12 @@ def live() -> Iterator[Live]:
         mp.undo()
         shutil.rmtree(base, ignore_errors=True)
         assert "KIT_STATE_DIR" not in os.environ or os.environ["KIT_STATE_DIR"] != str(base)
+
+
+@pytest.fixture
+def gates(monkeypatch: pytest.MonkeyPatch) -> FakeGates:
+    """Replace locust and the public smoke checks in the flow with stand-ins."""
+    fake = FakeGates()
+    monkeypatch.setattr("rollout.flow.run_gate", fake)
+    monkeypatch.setattr("rollout.flow.smoke", lambda *a, **k: Verdict.of("smoke", []))
+    return fake

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from rich.console import Console
 
 from kitcore.contract import Contract
 from kitcore.release import Release
 from rollout.errors import TargetError
+from rollout.flow import Options, Rollout
+from rollout.outcome import Outcome
+from rollout.store import FileStore, Store
 from rollout.targets.base import ReleaseRequest, TargetStatus
+from rollout.verify.gates import GateConfig, load_gates
+from rollout.verify.loadrun import LoadResult, LoadSpec
 from rollout.verify.verdict import Verdict
-from tests.support.contract import REFERENCE
+from tests.support.contract import REFERENCE, REFERENCE_GATES
 
 
 @dataclass
@@ -29,6 +38,11 @@ class FakeTarget:
     fail: set[str] = field(default_factory=set)
     interrupt: str = ""
     calls: list[str] = field(default_factory=list)
+
+    state_file: Path | None = None
+
+    def store(self) -> Store:
+        return FileStore(self.state_file or Path("/nonexistent/rollout.json"))
 
     def _maybe_fail(self, op: str) -> None:
         self.calls.append(op)
@@ -95,3 +109,48 @@ class FakeTarget:
     def status(self) -> TargetStatus:
         colours = {c: {"version": r.version} for c, r in self.running_releases.items()}
         return TargetStatus(self.active, colours, [])
+
+
+class FakeGates:
+    """Stand-in for run_gate: a verdict per gate name, with a small timeline."""
+
+    def __init__(self) -> None:
+        self.failing: set[str] = set()
+        self.interrupt: str = ""
+        self.signal: dict[str, int] = {}  # gate name -> signal the rollout gets during it
+        self.ran: list[tuple[str, str]] = []
+
+    def __call__(
+        self, cfg: GateConfig, host: str, ca: Path | None, out: Path, env: Any = None, **_: Any
+    ) -> LoadResult:
+        self.ran.append((cfg.name, host))
+        if cfg.name == self.interrupt:
+            raise KeyboardInterrupt
+        if cfg.name in self.signal:
+            os.kill(os.getpid(), self.signal[cfg.name])  # delivered before the next bytecode
+        ok = cfg.name not in self.failing
+        rows = [{"t": 1000 + i, "n": 50, "fail": 0, "rt": {"5": 45, "40": 5}} for i in range(5)]
+        return LoadResult(
+            gate=cfg.name, passed=ok, reasons=[] if ok else ["p95 900 ms above 300 ms"],
+            measures={"num_requests": 250, "num_failures": 0, "p95_ms": 40, "p99_ms": 40},
+            timeline=rows,
+        )  # fmt: skip
+
+
+def run_rollout(
+    tmp_path: Path, target: FakeTarget, version: str = "v2", **opts: Any
+) -> tuple[Outcome, FileStore]:
+    """Run the whole flow of a release on the fake target, with the reference's gates."""
+    store = FileStore(tmp_path / "state" / "rollout.json")
+    options = Options(
+        gates=load_gates(REFERENCE_GATES),
+        reports_base=tmp_path,
+        load=LoadSpec.of(REFERENCE),
+        stop_delay_s=0,
+        **opts,
+    )
+    release = Release(version, tmp_path)
+    report = tmp_path / "report"
+    report.mkdir(exist_ok=True)
+    outcome = Rollout(target, store, release, options, Console(quiet=True)).run(report)
+    return outcome, store

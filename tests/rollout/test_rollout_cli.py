@@ -8,7 +8,7 @@ import pytest
 
 from rollout.cli import main
 from rollout.exitcodes import Exit
-from rollout.state import StateStore
+from rollout.store import FileStore
 from rollout.targets import build_target
 from tests.support.contract import REFERENCE
 
@@ -56,7 +56,7 @@ def test_second_rollout_is_refused(
     release = tmp_path / "rel"
     (release / "app").mkdir(parents=True)
     (release / "app" / "wsgi.py").write_text("")  # the contract's serve.wsgi module
-    with StateStore(state / "rollout.json").lock("deploy v1"):
+    with FileStore(state / "rollout.json").lock("deploy v1"):
         reports = str(tmp_path / "reports")
         code = main(
             ["deploy", "--release-dir", str(release), "--version", "v2", "--reports", reports]

@@ -3,75 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.console import Console
 
 from kitcore.release import Release
-from rollout.commands import status
 from rollout.errors import RolloutLocked
 from rollout.exitcodes import Exit
-from rollout.flow import Options, Rollout
-from rollout.state import RolloutRecord, State, StateStore
-from rollout.verify.gates import GateConfig, load_gates
-from rollout.verify.loadrun import LoadResult, LoadSpec
-from rollout.verify.verdict import Verdict
+from rollout.state import FAILED, PROMOTED, RolloutRecord, State
+from rollout.status import status
+from rollout.store import FileStore
+from tests.rollout.fakes import FakeGates as Gates
 from tests.rollout.fakes import FakeTarget
-from tests.support.contract import REFERENCE, REFERENCE_GATES
+from tests.rollout.fakes import run_rollout as run
 
 DROP = 'def upgrade():\n    op.drop_column("items", "body")\n'
-
-
-class Gates:
-    """Stand-in for run_gate: a verdict per gate name, with a small timeline."""
-
-    def __init__(self) -> None:
-        self.failing: set[str] = set()
-        self.interrupt: str = ""
-        self.ran: list[tuple[str, str]] = []
-
-    def __call__(
-        self, cfg: GateConfig, host: str, ca: Path | None, out: Path, env: Any = None, **_: Any
-    ) -> LoadResult:
-        self.ran.append((cfg.name, host))
-        if cfg.name == self.interrupt:
-            raise KeyboardInterrupt
-        ok = cfg.name not in self.failing
-        rows = [{"t": 1000 + i, "n": 50, "fail": 0, "rt": {"5": 45, "40": 5}} for i in range(5)]
-        return LoadResult(
-            gate=cfg.name, passed=ok, reasons=[] if ok else ["p95 900 ms above 300 ms"],
-            measures={"num_requests": 250, "num_failures": 0, "p95_ms": 40, "p99_ms": 40},
-            timeline=rows,
-        )  # fmt: skip
-
-
-@pytest.fixture
-def gates(monkeypatch: pytest.MonkeyPatch) -> Gates:
-    fake = Gates()
-    monkeypatch.setattr("rollout.flow.run_gate", fake)
-    monkeypatch.setattr("rollout.flow.smoke", lambda *a, **k: Verdict.of("smoke", []))
-    return fake
+V2 = Release("v2", Path("/releases/v2"))
 
 
 def rec_of(state: State) -> RolloutRecord:
     return state.history[-1]
-
-
-def run(tmp_path: Path, target: FakeTarget, **opts: Any) -> tuple[Any, StateStore]:
-    store = StateStore(tmp_path / "state" / "rollout.json")
-    options = Options(
-        gates=load_gates(REFERENCE_GATES),
-        reports_base=tmp_path,
-        load=LoadSpec.of(REFERENCE),
-        stop_delay_s=0,
-        **opts,
-    )
-    release = Release("v2", tmp_path)
-    report = tmp_path / "report"
-    report.mkdir(exist_ok=True)
-    outcome = Rollout(target, store, release, options, Console(quiet=True)).run(report)
-    return outcome, store
 
 
 def test_promotion_runs_every_step_in_order(tmp_path: Path, gates: Gates) -> None:
@@ -83,7 +34,7 @@ def test_promotion_runs_every_step_in_order(tmp_path: Path, gates: Gates) -> Non
                          ("post_switch", "https://public.invalid")]  # fmt: skip
     state = store.load()
     assert state.active == "green"
-    assert state.versions == {"green": "v2", "blue": None}
+    assert (state.colours["green"].version, state.colours["green"].standing) == ("v2", PROMOTED)
     assert (rec_of(state).source_dir, rec_of(state).kind) == (str(tmp_path), "deploy")
     assert state.current is None
     rec = state.history[-1]
@@ -106,6 +57,7 @@ def test_failing_gate_blocks_the_switch(tmp_path: Path, gates: Gates) -> None:
     assert target.active == "blue"
     assert "stop:green" in target.calls  # the failed colour is not left running
     assert store.load().active == "blue"
+    assert store.load().standing("green") == FAILED  # never a rollback target
     assert "p95 900 ms above 300 ms" in (outcome.report_dir / "summary.txt").read_text()
 
 
@@ -173,7 +125,7 @@ def test_ctrl_c_during_the_switch_reads_where_traffic_is(tmp_path: Path, gates: 
 
 
 def test_crashed_rollout_is_reported_and_closed_by_the_next(tmp_path: Path, gates: Gates) -> None:
-    store = StateStore(tmp_path / "state" / "rollout.json")
+    store = FileStore(tmp_path / "state" / "rollout.json")
     # What a SIGKILLed rollout leaves: a 'running' record at its last phase, no lock held.
     dead = RolloutRecord("dead1", "v2", "blue", "green", 1.0, pid=999_999, phase="gate")
     store.save(State(active="blue", current=dead))
@@ -182,14 +134,16 @@ def test_crashed_rollout_is_reported_and_closed_by_the_next(tmp_path: Path, gate
     text = console.export_text()
     assert "rollout dead1 of v2 was interrupted during 'gate'" in text
     assert "blue (active)" in text
-    outcome, store = run(tmp_path, FakeTarget())
+    target = FakeTarget(running_releases={"blue": Release("v1", tmp_path), "green": V2})
+    outcome, store = run(tmp_path, target)
     assert outcome.code == Exit.PROMOTED
     first = store.load().history[0]
     assert (first.id, first.outcome) == ("dead1", "interrupted")
-    assert "died during gate" in first.reason
+    assert "died during gate; traffic never left blue; green stopped" in first.reason
+    assert target.calls[:2] == ["ready", "stop:green"]  # settled before anything else
 
 
 def test_second_rollout_is_refused(tmp_path: Path, gates: Gates) -> None:
-    store = StateStore(tmp_path / "state" / "rollout.json")
+    store = FileStore(tmp_path / "state" / "rollout.json")
     with store.lock("deploy v1"), pytest.raises(RolloutLocked, match="another rollout"):
         run(tmp_path, FakeTarget())

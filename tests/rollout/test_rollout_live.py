@@ -16,13 +16,14 @@ import pytest
 from rich.console import Console
 
 from kitcore.release import Release, materialise
-from rollout.commands import rollback, status
+from rollout.commands import rollback
 from rollout.exitcodes import Exit
 from rollout.faults import broken_release
 from rollout.flow import Options, Rollout
 from rollout.outcome import Outcome
 from rollout.report.windows import report_dir
-from rollout.state import StateStore
+from rollout.status import status
+from rollout.store import FileStore
 from rollout.targets.local import LocalTarget
 from rollout.verify.gates import GateConfig, resolve_gates
 from rollout.verify.load_account import load_user_env
@@ -53,7 +54,7 @@ def deploy(live: Live, release: Release, target: Any = None) -> Outcome:
         resolve_gates(REFERENCE_GATES, QUICK), live.state_dir, LOAD, stop_delay_s=2,
         load_env=load_user_env(live.state_dir),
     )  # fmt: skip
-    store = StateStore(live.state_dir / "rollout.json")
+    store = FileStore(live.state_dir / "rollout.json")
     rollout = Rollout(target or live.target, store, release, opts, Console(quiet=True))
     return rollout.run(report_dir(live.state_dir / "reports", release.version))
 
@@ -116,7 +117,7 @@ def test_blue_green_and_back_under_load(live: Live, tmp_path: Path) -> None:
 
 def test_rollback_restarts_the_previous_version(live: Live) -> None:
     stack: Any = live.stack
-    store = StateStore(live.state_dir / "rollout.json")
+    store = FileStore(live.state_dir / "rollout.json")
     before = stack.active_colour()
     code = rollback(live.target, store, Console(quiet=True))  # type: ignore[arg-type]
     assert code == Exit.PROMOTED
@@ -172,7 +173,7 @@ def test_ctrl_c_after_the_switch_leaves_traffic_on_the_old_colour(live: Live) ->
     stack: Any = live.stack
     before = stack.active_colour()
     release = new_release(live, "live-int")
-    store = StateStore(live.state_dir / "rollout.json")
+    store = FileStore(live.state_dir / "rollout.json")
     cmd = [
         sys.executable, "-m", "rollout.cli", "deploy", "--release-dir", str(release.source_dir),
         "--version", "live-int", "--reports", str(live.state_dir / "reports"), *(

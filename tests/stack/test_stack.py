@@ -24,7 +24,14 @@ from botocore.exceptions import ClientError
 
 from kitcore.release import Release
 from stack import LocalStack, StackError
-from stack.nginx import children
+from stack.nginx import children, render_tree
+from stack.routing import (
+    UPSTREAM_FILES,
+    RoutingRecord,
+    read_record,
+    upstream_variables,
+    write_record,
+)
 from stack.supervisor import alive
 from tests.stack.conftest import PORTS, REPO, make_config, temp_state_dir
 
@@ -186,6 +193,28 @@ def test_colours_start_route_and_stop(stack: LocalStack) -> None:
         stack.route("blue")  # nothing answers on blue: routing stays on green
     assert stack.active_colour() == "green"
     assert get(stack, f"{stack.public_url}/healthz").headers["X-App-Color"] == "green"
+
+
+def test_a_switch_killed_half_way_is_undone_by_up(stack: LocalStack) -> None:
+    """What a SIGKILL after the reload leaves: files and Nginx on blue, the record pending."""
+    release = Path(stack.status().colours["green"].release_dir or "")
+    stack.start_colour("blue", Release("v3-test", release))
+    prefix = stack.routing.nginx.prefix
+    write_record(prefix, RoutingRecord("green", pending="blue"))
+    blue, green = (stack.routing.route(c, Release("v3-test", release)) for c in ("blue", "green"))
+    render_tree(
+        stack.routing.templates,
+        stack.routing.conf_dir,
+        upstream_variables(blue, green),
+        only=UPSTREAM_FILES,
+    )
+    stack.routing.nginx.reload(stack.routing.pid_file)
+    assert get(stack, f"{stack.public_url}/healthz").headers["X-App-Color"] == "blue"
+    assert stack.active_colour() == "green"  # the record never confirmed blue
+    stack.up()
+    assert read_record(prefix) == RoutingRecord("green")
+    assert get(stack, f"{stack.public_url}/healthz").headers["X-App-Color"] == "green"
+    stack.stop_colour("blue")
 
 
 def test_cli_status_and_bad_input(stack: LocalStack) -> None:

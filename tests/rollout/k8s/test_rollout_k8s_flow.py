@@ -18,7 +18,7 @@ from kitcore.release import Release
 from rollout.exitcodes import Exit
 from rollout.flow import Options, Rollout
 from rollout.outcome import Outcome
-from rollout.state import StateStore
+from rollout.store import FileStore
 from rollout.targets.k8s import K8sConfig, K8sTarget
 from rollout.verify.gates import GateConfig, load_gates
 from rollout.verify.loadrun import LoadResult, LoadSpec
@@ -105,7 +105,7 @@ def deploy(tmp_path: Path, target: K8sTarget, image: str = V2, version: str = "v
         gates=load_gates(REFERENCE_GATES), reports_base=tmp_path, load=LoadSpec.of(REFERENCE),
         stop_delay_s=0,
     )  # fmt: skip
-    store = StateStore(tmp_path / "state" / "rollout.json")
+    store = FileStore(tmp_path / "state" / "rollout.json")
     report = tmp_path / "report"
     report.mkdir(exist_ok=True)
     release = Release(version, REPO_ROOT, image)

@@ -17,7 +17,8 @@ from rollout.cli import main
 from rollout.kube import Kubectl
 from rollout.kube.images import image_tag, release_id
 from rollout.kube.migrate import job_name, render_job
-from rollout.state import RolloutRecord, State, StateStore
+from rollout.state import RolloutRecord, State
+from rollout.store import FileStore
 from tests.support.kubectl import KUBECTL
 
 DIGEST = "sha256:" + "0123456789ab" + "cd" * 26
@@ -173,7 +174,7 @@ def test_rollback_restores_the_previous_promoted_image_then_switches(
         },
         versions={V1: "v1", V2: "v2", v3: "v3"},
     )
-    store = StateStore(tmp_path / "state" / "rollout.json")
+    store = FileStore(tmp_path / "state" / "rollout-flask-kit.json")
     store.save(State(history=[promoted("v1", V1, "blue"), promoted("v2", V2, "green")]))
     args = ("rollback", "--target", "k8s", "--context", "kind-e2e")
     assert cli(tmp_path, monkeypatch, *args) == 0

@@ -1,4 +1,4 @@
-"""State file: atomic writes, round trip, exclusive lock across processes."""
+"""The local store: atomic writes, round trip, exclusive lock across processes, abort requests."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from kitcore.release import Release
 from rollout.errors import RolloutLocked
-from rollout.state import RolloutRecord, State, StateStore
+from rollout.state import FAILED, PROMOTED, RolloutRecord, State
+from rollout.store import FileStore
 
 
 def _record(**kw: object) -> RolloutRecord:
@@ -26,13 +28,15 @@ def _record(**kw: object) -> RolloutRecord:
 
 
 def test_missing_file_is_empty_state(tmp_path: Path) -> None:
-    assert StateStore(tmp_path / "rollout.json").load() == State()
+    assert FileStore(tmp_path / "rollout.json").load() == State()
 
 
 def test_round_trip(tmp_path: Path) -> None:
-    store = StateStore(tmp_path / "s" / "rollout.json")
+    store = FileStore(tmp_path / "s" / "rollout.json")
     rec = _record(phases=[("deploy", 2.0)])
-    state = State(active="green", versions={"blue": "v1", "green": "v2"}, current=rec)
+    state = State(active="green", current=rec)
+    state.mark("blue", Release("v1", Path("/r/v1")), PROMOTED)
+    state.mark("green", Release("v2", Path("/r/v2"), "img@sha256:ab"), FAILED)
     state.history.append(_record(id="old", outcome="promoted"))
     store.save(state)
     loaded = store.load()
@@ -42,15 +46,18 @@ def test_round_trip(tmp_path: Path) -> None:
 
 
 def test_save_leaves_no_temp_files_and_valid_json(tmp_path: Path) -> None:
-    store = StateStore(tmp_path / "rollout.json")
+    store = FileStore(tmp_path / "rollout.json")
     for i in range(5):
-        store.save(State(active="blue", versions={"blue": f"v{i}"}))
+        state = State(active="blue")
+        state.mark("blue", Release(f"v{i}", tmp_path), PROMOTED)
+        store.save(state)
     assert [p.name for p in tmp_path.iterdir()] == ["rollout.json"]
-    assert json.loads((tmp_path / "rollout.json").read_text())["versions"]["blue"] == "v4"
+    colours = json.loads((tmp_path / "rollout.json").read_text())["colours"]
+    assert (colours["blue"]["version"], colours["blue"]["standing"]) == ("v4", "promoted")
 
 
 def test_history_is_bounded(tmp_path: Path) -> None:
-    store = StateStore(tmp_path / "rollout.json")
+    store = FileStore(tmp_path / "rollout.json")
     store.save(State(history=[_record(id=str(i)) for i in range(80)]))
     assert len(store.load().history) == 50
     assert store.load().history[-1].id == "79"
@@ -59,11 +66,11 @@ def test_history_is_bounded(tmp_path: Path) -> None:
 def test_unreadable_state_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "rollout.json").write_text("{not json")
     with pytest.raises(RuntimeError, match="unreadable"):
-        StateStore(tmp_path / "rollout.json").load()
+        FileStore(tmp_path / "rollout.json").load()
 
 
 def test_failed_write_keeps_previous_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = StateStore(tmp_path / "rollout.json")
+    store = FileStore(tmp_path / "rollout.json")
     store.save(State(active="blue"))
 
     def boom(*_: object) -> None:
@@ -81,8 +88,8 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from rollout.state import StateStore
-    with StateStore(Path(sys.argv[1])).lock("deploy v9"):
+    from rollout.store import FileStore
+    with FileStore(Path(sys.argv[1])).lock("deploy v9"):
         print("locked", flush=True)
         time.sleep(30)
     """
@@ -97,11 +104,11 @@ def test_second_rollout_is_refused_while_one_runs(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "locked"
-        store = StateStore(path)
+        store = FileStore(path)
         assert store.is_locked()
         with (
             pytest.raises(
-                RolloutLocked, match=rf"another rollout is running \(pid {proc.pid}, deploy v9"
+                RolloutLocked, match=rf"another rollout is running \(.*pid {proc.pid}: deploy v9"
             ),
             store.lock("deploy v10"),
         ):
@@ -115,3 +122,13 @@ def test_second_rollout_is_refused_while_one_runs(tmp_path: Path) -> None:
         time.sleep(0.05)
     with store.lock("deploy v10"):
         assert store.is_locked() is True
+
+
+def test_an_abort_request_reaches_the_holder_and_is_cleared(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "rollout.json")
+    store.request_abort("stale request of a rollout that is gone")
+    with store.lock("deploy v11"):
+        assert store.abort_requested() == ""  # a new rollout starts with no request
+        store.request_abort("ops@laptop")
+        assert store.abort_requested() == "ops@laptop"
+    assert store.abort_requested() == ""
