@@ -1,0 +1,59 @@
+"""Fixtures of the example service's suite: its venv, PostgreSQL, migrated database, gunicorn."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.examples.todo_service import PORTS, TodoServer, alembic, build_venv
+from tests.support.postgres import PostgresServer, PostgresTemplate, serving_postgres
+from tests.support.servers import ServerError, fail
+
+
+@pytest.fixture(scope="session")
+def todo_venv() -> Iterator[Path]:
+    """The example's virtualenv, built once from examples/todo/uv.lock."""
+    root = Path(tempfile.mkdtemp(prefix="todo-venv-"))
+    yield build_venv(root / "venv")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def todo_pg_template() -> Iterator[PostgresTemplate]:
+    """One initdb'ed data directory for the example's servers."""
+    try:
+        template = PostgresTemplate()
+    except ServerError as exc:
+        fail(str(exc))
+    yield template
+    template.cleanup()
+
+
+@pytest.fixture(scope="session")
+def todo_pg(todo_pg_template: PostgresTemplate) -> Iterator[PostgresServer]:
+    """The PostgreSQL the example's suite shares."""
+    yield from serving_postgres(todo_pg_template, PORTS)
+
+
+@pytest.fixture(scope="session")
+def todo_database(todo_pg: PostgresServer, todo_venv: Path) -> str:
+    """A database migrated to head by the example's own `alembic -c todo/alembic.ini`."""
+    todo_pg.execute('CREATE DATABASE "todo"')
+    url = todo_pg.url("todo")
+    alembic(todo_venv, url, "upgrade", "head")
+    return url
+
+
+@pytest.fixture(scope="session")
+def todo_server(
+    todo_venv: Path, todo_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TodoServer]:
+    """todo-api under gunicorn on the migrated database, for the whole session."""
+    server = TodoServer(todo_venv, todo_database, tmp_path_factory.mktemp("todo") / "gunicorn.log")
+    server.start()
+    yield server
+    server.stop()
