@@ -187,9 +187,9 @@ class LocalStack:
         return read_release(self.state, colour)
 
     def migrate(self, release: Release) -> None:
-        """Run the contract's migration command (upgrade) from the release, in its venv."""
+        """Run the contract's migration command (upgrade head) from the release, in its venv."""
         if self.contract.migrate is not None:
-            self.run_in_release(release, [*self.contract.migrate.command, "upgrade"])
+            self.run_in_release(release, self.contract.migrate.upgrade())
 
     def seed(self) -> None:
         """Run the contract's demo seed command with the serving release (when it has one)."""
