@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.examples.todo_service import PORTS, TodoServer, alembic, build_venv
+from tests.examples.todo_service import CONTRACT, PORTS, TodoServer, build_venv, migration
 from tests.support.postgres import PostgresServer, PostgresTemplate, serving_postgres
 from tests.support.servers import ServerError, fail
 
@@ -41,10 +41,11 @@ def todo_pg(todo_pg_template: PostgresTemplate) -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def todo_database(todo_pg: PostgresServer, todo_venv: Path) -> str:
-    """A database migrated to head by the example's own `alembic -c todo/alembic.ini`."""
+    """A database migrated to head by the contract's command (alembic -c todo/alembic.ini)."""
+    assert CONTRACT.migrate is not None
     todo_pg.execute('CREATE DATABASE "todo"')
     url = todo_pg.url("todo")
-    alembic(todo_venv, url, "upgrade", "head")
+    migration(todo_venv, url, CONTRACT.migrate.upgrade())
     return url
 
 

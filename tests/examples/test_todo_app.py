@@ -15,10 +15,17 @@ from typing import Any
 import pytest
 import requests
 
-from kitcore.contract import load_contract
 from kitcore.migrations import database_heads, pending_revisions
 from rollout.kube.migrate import revisions
-from tests.examples.todo_service import EXAMPLE, PORTS, TodoServer, alembic, service_env, uv
+from tests.examples.todo_service import (
+    CONTRACT,
+    EXAMPLE,
+    PORTS,
+    TodoServer,
+    migration,
+    service_env,
+    uv,
+)
 from tests.support.postgres import PostgresServer, PostgresTemplate
 
 IDENTITY_HEADERS = ("X-Release", "X-Slot", "X-Request-ID")
@@ -53,18 +60,19 @@ def test_lock_matches_the_project() -> None:
     uv("lock", "--check")
 
 
-def test_contract_is_valid_and_its_own() -> None:
-    contract = load_contract(EXAMPLE / "kit.toml")
-    assert contract.name == "todo-api"
-    assert contract.serve.wsgi == "todo.web:application"
-    assert contract.health.identity == "/_status/live"
-    assert contract.platform.services == ["postgres"]
+def test_contract_is_its_own() -> None:
+    assert CONTRACT.name == "todo-api"
+    assert CONTRACT.serve.wsgi == "todo.web:application"
+    assert CONTRACT.health.identity == "/_status/live"
+    assert CONTRACT.platform.services == ["postgres"]
 
 
 def test_migration_heads_are_readable_by_the_kit(todo_venv: Path, todo_database: str) -> None:
     # The rollout reads `current` and `heads` on Kubernetes, the database's heads locally.
-    assert revisions(alembic(todo_venv, todo_database, "current")) == ["0001"]
-    assert revisions(alembic(todo_venv, todo_database, "heads")) == ["0001"]
+    assert CONTRACT.migrate is not None
+    for verb in ("current", "heads"):
+        output = migration(todo_venv, todo_database, [*CONTRACT.migrate.command, verb])
+        assert revisions(output) == ["0001"], output
     assert database_heads(todo_database) == ("0001",)
     assert pending_revisions(EXAMPLE / "todo" / "migrations", ("0001",)) == []
 

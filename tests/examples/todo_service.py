@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 import requests
 
+from kitcore.contract import load_contract
 from stack.venvs import uv_binary
 from tests.support.servers import free_port, stop_pid
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "todo"
 # The example's suite uses 25600-25699 only: its PostgreSQL servers and gunicorn masters.
 PORTS = (25600, 25700)
-ALEMBIC = ["alembic", "-c", "todo/alembic.ini"]
+CONTRACT = load_contract(EXAMPLE / "kit.toml")
 START_TIMEOUT = 30.0
 
 
@@ -58,10 +59,11 @@ def service_env(venv: Path, **values: str) -> dict[str, str]:
     }
 
 
-def alembic(venv: Path, database_url: str, *args: str) -> str:
-    """Run the contract's migration command with ARGS from the example's dir; return stdout."""
+def migration(venv: Path, database_url: str, argv: list[str]) -> str:
+    """Run a migration command (the contract's) from the example's dir; return its stdout."""
+    program, *args = argv
     proc = subprocess.run(
-        [str(venv / "bin" / ALEMBIC[0]), *ALEMBIC[1:], *args],
+        [str(venv / "bin" / program), *args],
         cwd=EXAMPLE,
         env=service_env(venv, DATABASE_URL=database_url),
         capture_output=True,
@@ -70,7 +72,7 @@ def alembic(venv: Path, database_url: str, *args: str) -> str:
         check=False,
     )
     if proc.returncode != 0:
-        pytest.fail(f"alembic {' '.join(args)} failed: {proc.stderr[-2000:]}", pytrace=False)
+        pytest.fail(f"{' '.join(argv)} failed: {proc.stderr[-2000:]}", pytrace=False)
     return proc.stdout
 
 
