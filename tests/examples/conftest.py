@@ -9,9 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.examples.todo_service import CONTRACT, PORTS, TodoServer, build_venv, migration
-from tests.support.postgres import PostgresServer, PostgresTemplate, serving_postgres
-from tests.support.servers import ServerError, fail
+from tests.examples.todo_service import (
+    CONTRACT,
+    PORTS,
+    TodoServer,
+    build_venv,
+    in_venv,
+    run_or_fail,
+    service_env,
+)
+from tests.support.postgres import (
+    PostgresServer,
+    PostgresTemplate,
+    serving_postgres,
+    serving_template,
+)
 
 
 @pytest.fixture(scope="session")
@@ -25,12 +37,7 @@ def todo_venv() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def todo_pg_template() -> Iterator[PostgresTemplate]:
     """One initdb'ed data directory for the example's servers."""
-    try:
-        template = PostgresTemplate()
-    except ServerError as exc:
-        fail(str(exc))
-    yield template
-    template.cleanup()
+    yield from serving_template()
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +52,9 @@ def todo_database(todo_pg: PostgresServer, todo_venv: Path) -> str:
     assert CONTRACT.migrate is not None
     todo_pg.execute('CREATE DATABASE "todo"')
     url = todo_pg.url("todo")
-    migration(todo_venv, url, CONTRACT.migrate.upgrade())
+    run_or_fail(
+        in_venv(todo_venv, CONTRACT.migrate.upgrade()), service_env(todo_venv, DATABASE_URL=url)
+    )
     return url
 
 

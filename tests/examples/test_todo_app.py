@@ -6,7 +6,6 @@ lock, `alembic -c todo/alembic.ini` from its directory, gunicorn with its config
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,9 @@ from tests.examples.todo_service import (
     EXAMPLE,
     PORTS,
     TodoServer,
-    migration,
+    in_venv,
+    run,
+    run_or_fail,
     service_env,
     uv,
 )
@@ -70,22 +71,18 @@ def test_contract_is_its_own() -> None:
 def test_migration_heads_are_readable_by_the_kit(todo_venv: Path, todo_database: str) -> None:
     # The rollout reads `current` and `heads` on Kubernetes, the database's heads locally.
     assert CONTRACT.migrate is not None
+    env = service_env(todo_venv, DATABASE_URL=todo_database)
     for verb in ("current", "heads"):
-        output = migration(todo_venv, todo_database, [*CONTRACT.migrate.command, verb])
+        output = run_or_fail(in_venv(todo_venv, [*CONTRACT.migrate.command, verb]), env)
         assert revisions(output) == ["0001"], output
     assert database_heads(todo_database) == ("0001",)
     assert pending_revisions(EXAMPLE / "todo" / "migrations", ("0001",)) == []
 
 
 def test_production_refuses_to_start_without_a_database(todo_venv: Path) -> None:
-    proc = subprocess.run(
-        [str(todo_venv / "bin" / "python"), "-c", "import todo.web"],
-        cwd=EXAMPLE,
-        env=service_env(todo_venv, TODO_ENV="production"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    proc = run(
+        in_venv(todo_venv, ["python", "-c", "import todo.web"]),
+        service_env(todo_venv, TODO_ENV="production"),
     )
     assert proc.returncode != 0
     assert "DATABASE_URL is required when TODO_ENV=production" in proc.stderr

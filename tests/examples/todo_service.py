@@ -23,19 +23,27 @@ CONTRACT = load_contract(EXAMPLE / "kit.toml")
 START_TIMEOUT = 30.0
 
 
-def uv(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the kit's pinned uv on the example's project; fail the test with its output."""
-    proc = subprocess.run(
-        [uv_binary(), *args, "--project", str(EXAMPLE)],
-        env={**os.environ, "UV_SYSTEM_CERTS": "1", "UV_PYTHON_DOWNLOADS": "never", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+def run(
+    argv: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run a command from the example's dir and return what it did (output captured)."""
+    return subprocess.run(
+        argv, cwd=EXAMPLE, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+def run_or_fail(argv: list[str], env: dict[str, str], timeout: float = 120) -> str:
+    """Run a command from the example's dir; fail the test with its stderr; return stdout."""
+    proc = run(argv, env, timeout)
     if proc.returncode != 0:
-        pytest.fail(f"uv {' '.join(args)} failed: {proc.stderr[-2000:]}", pytrace=False)
-    return proc
+        pytest.fail(f"{' '.join(argv)} failed: {proc.stderr[-2000:]}", pytrace=False)
+    return proc.stdout
+
+
+def uv(*args: str, env: dict[str, str] | None = None) -> str:
+    """Run the kit's pinned uv on the example's project (the OS trust store, no downloads)."""
+    uv_env = {**os.environ, "UV_SYSTEM_CERTS": "1", "UV_PYTHON_DOWNLOADS": "never", **(env or {})}
+    return run_or_fail([uv_binary(), *args, "--project", str(EXAMPLE)], uv_env, timeout=600)
 
 
 def build_venv(venv: Path) -> Path:
@@ -59,21 +67,10 @@ def service_env(venv: Path, **values: str) -> dict[str, str]:
     }
 
 
-def migration(venv: Path, database_url: str, argv: list[str]) -> str:
-    """Run a migration command (the contract's) from the example's dir; return its stdout."""
+def in_venv(venv: Path, argv: list[str]) -> list[str]:
+    """Return argv with its program taken from the venv (as the stack runs a contract's)."""
     program, *args = argv
-    proc = subprocess.run(
-        [str(venv / "bin" / program), *args],
-        cwd=EXAMPLE,
-        env=service_env(venv, DATABASE_URL=database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"{' '.join(argv)} failed: {proc.stderr[-2000:]}", pytrace=False)
-    return proc.stdout
+    return [str(venv / "bin" / program), *args]
 
 
 class TodoServer:
@@ -101,7 +98,7 @@ class TodoServer:
     def start(self) -> None:
         """Start gunicorn as the kit does and wait for the liveness route."""
         command = [
-            str(self.venv / "bin" / "gunicorn"), "-c", "python:todo.gunicorn_settings",
+            *in_venv(self.venv, ["gunicorn"]), "-c", "python:todo.gunicorn_settings",
             "--bind", f"127.0.0.1:{self.port}", "todo.web:application",
         ]  # fmt: skip
         with self.log.open("ab") as sink:
