@@ -174,9 +174,15 @@ def test_limit_out_of_bounds_is_a_400(todo_server: TodoServer, limit: str) -> No
         ('{"title": "lone \\ud800 surrogate"}', 422),
         ('{"title": "two\\nlines"}', 422),
         ('{"title": "ok", "done": true}', 422),
+        ("[" * 3_000 + "]" * 3_000, 400),  # nesting the parser gives up on
+        ('{"title": ' + "1" * 5_000 + "}", 400),  # an integer Python refuses to parse
+        (b'{"title": "\xff\xfe"}', 400),  # not UTF-8
     ],
+    ids=lambda value: value[:40] if isinstance(value, str | bytes) else str(value),
 )
-def test_bad_new_todo_is_a_json_4xx(todo_server: TodoServer, body: str, status: int) -> None:
+def test_bad_new_todo_is_a_json_4xx(
+    todo_server: TodoServer, body: str | bytes, status: int
+) -> None:
     resp = call(
         todo_server, "POST", "/todos", data=body, headers={"Content-Type": "application/json"}
     )

@@ -18,7 +18,10 @@ def json_object() -> dict[str, Any]:
     """Return the request's JSON object body, or raise the 4xx that says what is wrong."""
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as application/json.")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # deeply nested arrays: the parser's error is not a ValueError
+        body = None
     if body is None:
         raise BadRequest("The body is not valid JSON.")
     if not isinstance(body, dict):
