@@ -64,6 +64,8 @@ def todo_server(
 ) -> Iterator[TodoServer]:
     """todo-api under gunicorn on the migrated database, for the whole session."""
     server = TodoServer(todo_venv, todo_database, tmp_path_factory.mktemp("todo") / "gunicorn.log")
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

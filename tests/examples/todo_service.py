@@ -96,7 +96,7 @@ class TodoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        """Start gunicorn as the kit does and wait for the liveness route."""
+        """Start gunicorn as the kit does and wait for the liveness route (stopped on failure)."""
         command = [
             *in_venv(self.venv, ["gunicorn"]), "-c", "python:todo.gunicorn_settings",
             "--bind", f"127.0.0.1:{self.port}", "todo.web:application",
@@ -105,6 +105,15 @@ class TodoServer:
             self.process = subprocess.Popen(
                 command, cwd=EXAMPLE, env=self.env, stdout=sink, stderr=subprocess.STDOUT
             )
+        try:
+            self._wait_until_live()
+        except BaseException:  # a failed start (or Ctrl-C) leaves no gunicorn behind
+            self.stop()
+            raise
+
+    def _wait_until_live(self) -> None:
+        """Return once the liveness route answers; fail the test when gunicorn exits or hangs."""
+        assert self.process is not None
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -114,7 +123,6 @@ class TodoServer:
                 return
             except requests.RequestException:  # refused, or a worker still booting
                 time.sleep(0.1)
-        self.stop()
         pytest.fail(f"todo-api did not answer within {START_TIMEOUT}s", pytrace=False)
 
     def stop(self) -> None:
