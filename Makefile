@@ -37,6 +37,7 @@ lint: $(PY) ## ruff, ruff format --check, mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --strict examples/todo/todo examples/todo/loadtest
 
 fmt: $(PY) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

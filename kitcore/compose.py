@@ -89,7 +89,7 @@ def render_compose(contract: Contract) -> dict[str, Any]:
     services: dict[str, Any] = {}
     if contract.migrate is not None:
         # One database role under Compose (the owner): no application role to prepare.
-        upgrade = [*contract.migrate.command, "upgrade"]
+        upgrade = contract.migrate.upgrade()
         needs = {"postgres": {"condition": "service_healthy"}} if "postgres" in used else {}
         services["migrate"] = _one_shot(contract, upgrade, needs)
         ready["migrate"] = {"condition": "service_completed_successfully"}

@@ -75,6 +75,11 @@ class Migrate(Section):
     command: list[str] = Field(min_length=1)
     revisions: str
 
+    def upgrade(self) -> list[str]:
+        """Return the command that applies every pending revision: COMMAND upgrade head."""
+        # Plain Alembic requires the target; Flask-Migrate's `db upgrade` accepts it too.
+        return [*self.command, "upgrade", "head"]
+
 
 class SmokeCheck(Section):
     """One request of the smoke checks and what its answer must be."""

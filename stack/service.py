@@ -45,7 +45,7 @@ class ServiceCommands:
     def migrate(self, release: Release, env: Mapping[str, str]) -> None:
         """Run the contract's migration command (upgrade) from the release."""
         if self.contract.migrate is not None:
-            self.run(release, [*self.contract.migrate.command, "upgrade"], env)
+            self.run(release, self.contract.migrate.upgrade(), env)
 
     def migrate_if_pending(self, release: Release, env: Mapping[str, str]) -> None:
         """Apply the release's revisions the database lacks (the database is the ledger)."""

@@ -187,7 +187,7 @@ class LocalStack:
         return read_release(self.state, colour)
 
     def migrate(self, release: Release) -> None:
-        """Run the contract's migration command (upgrade) from the release, in its venv."""
+        """Run the contract's migration command (upgrade head) from the release, in its venv."""
         self.commands.migrate(release, self.app_env())
 
     def seed(self) -> None:

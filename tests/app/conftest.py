@@ -15,10 +15,15 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db
 from app.models import User
-from tests.support.postgres import PostgresServer, PostgresTemplate, serving_postgres
+from tests.support.postgres import (
+    PostgresServer,
+    PostgresTemplate,
+    serving_postgres,
+    serving_template,
+)
 from tests.support.redis_server import RedisServer, serving_redis
 from tests.support.seaweed import SeaweedServer
-from tests.support.servers import ServerError, fail
+from tests.support.servers import fail
 
 
 @pytest.fixture
@@ -59,12 +64,7 @@ def owner(app: Flask, client: FlaskClient) -> int:
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[PostgresTemplate]:
     """One initdb'ed data directory for the whole session."""
-    try:
-        template = PostgresTemplate()
-    except ServerError as exc:
-        fail(str(exc))
-    yield template
-    template.cleanup()
+    yield from serving_template()
 
 
 @pytest.fixture(scope="session")

@@ -162,6 +162,16 @@ class PostgresServer:
             conn.execute(sql)  # type: ignore[arg-type]
 
 
+def serving_template() -> Iterator[PostgresTemplate]:
+    """Yield an initdb'ed template, then delete it (use with `yield from` in a fixture)."""
+    try:
+        template = PostgresTemplate()
+    except ServerError as exc:
+        fail(str(exc))
+    yield template
+    template.cleanup()
+
+
 def serving_postgres(
     template: PostgresTemplate, port_range: tuple[int, int]
 ) -> Iterator[PostgresServer]:

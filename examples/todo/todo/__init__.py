@@ -1,0 +1,1 @@
+"""todo-api: a small to-do list service, the deployment kit's second example (../README.md)."""
