@@ -19,7 +19,7 @@ S3_PORT_SPAN = 10
 # Where the state goes when the checkout sits under a directory other users cannot enter (root's
 # 0700 home on a fresh Debian): Postgres and the Nginx workers must reach the state dir. Per user,
 # and LocalStack refuses it unless this user owns it (no one else can plant it in /var/tmp).
-SHARED_STATE_ROOT = Path(f"/var/tmp/flask-kit-state-{os.geteuid()}")  # noqa: S108 - owner checked
+SHARED_STATE_ROOT = Path(f"/var/tmp/flask-deploy-kit-state-{os.geteuid()}")  # noqa: S108 - owner checked
 
 
 def traversable(path: Path) -> bool:

@@ -15,7 +15,7 @@ from stack import services
 from stack.appenv import app_environment, write_app_env
 from stack.assigned import Assignment, read_release, write_assignment
 from stack.certs import ensure_certificates
-from stack.config import HOST, StackConfig, prepare_state_dir
+from stack.config import HOST, SHARED_STATE_ROOT, StackConfig, prepare_state_dir
 from stack.credentials import Credentials
 from stack.errors import StackError
 from stack.nginx import Nginx
@@ -90,7 +90,7 @@ class LocalStack:
         """Start everything that is not running yet; safe to repeat."""
         ensure_system_packages()
         prepare_state_dir(self.state)
-        if self.state != self.config.repo_root / ".state":
+        if self.state.is_relative_to(SHARED_STATE_ROOT):
             self._echo(f"state dir: {self.state} (the checkout's .state is not reachable)")
         creds = self.credentials
         ensure_certificates(self.state / "tls")
