@@ -20,3 +20,7 @@ class TargetError(RuntimeError):
 
 class RolloutLocked(RuntimeError):
     """Another rollout holds the lock."""
+
+
+class StateConflict(RolloutLocked):
+    """Someone else wrote the rollout state since it was read (the lock was lost)."""

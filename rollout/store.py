@@ -19,12 +19,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
-from rollout.errors import RolloutLocked
+from rollout.errors import RolloutLocked, StateConflict
 from rollout.state import State
 
-
-class StateConflict(RuntimeError):
-    """Someone else wrote the state since it was read."""
+__all__ = ["FileStore", "StateConflict", "Store", "identity"]
 
 
 class Store(Protocol):

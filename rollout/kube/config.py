@@ -9,6 +9,7 @@ from typing import Any
 
 from kitcore.paths import KIT_ROOT
 from rollout.kube.kubectl import default_binary
+from rollout.kube.lease import LEASE_S
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class K8sConfig:
     settle_timeout_s: float = 120  # old pods: preStop 10s + graceful drain 30s, then gone
     switch_timeout_s: float = 60
     poll_s: float = 2.0
+    lease_s: int = LEASE_S  # a dead deployer's lock expires after this
 
     @classmethod
     def from_options(cls, opts: Mapping[str, Any]) -> K8sConfig:

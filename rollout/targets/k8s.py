@@ -11,7 +11,6 @@ Service's endpoints), and scaling the old colour to 0 (its HPA pauses there).
 from __future__ import annotations
 
 import atexit
-import os
 from pathlib import Path
 
 from kitcore import probe
@@ -27,13 +26,13 @@ from rollout.kube.images import image_tag
 from rollout.kube.migrate import database_heads, render_job, run_job
 from rollout.kube.objects import Obj, container, name_of, pod_ready, replicas, selector_colour
 from rollout.kube.overlay import overlay_public_url
+from rollout.kube.store import ClusterStore
 from rollout.kube.waits import diagnose, wait_endpoints, wait_settled
-from rollout.store import FileStore, Store
+from rollout.store import Store
 from rollout.targets.base import ReleaseRequest, TargetStatus
 from rollout.verify.smoke import smoke
 from rollout.verify.testinfra import POD_CHECKS, PodSpec, run_testinfra, service_facts
 from rollout.verify.verdict import Verdict
-from stack.config import resolve_state_dir
 
 WEB = "app.kubernetes.io/component=web"
 
@@ -57,9 +56,8 @@ class K8sTarget:
         atexit.register(self.close)  # never leave a port-forward behind
 
     def store(self) -> Store:
-        """Where the rollout state lives (for now beside the service, until the cluster's)."""
-        state_dir = resolve_state_dir(self.contract.root, os.environ)
-        return FileStore(state_dir / f"rollout-{self.kubectl.namespace}.json")
+        """The state (ConfigMap) and lock (Lease) in the service's namespace."""
+        return ClusterStore(self.kubectl, self.contract.kubernetes.prefix, self.cfg.lease_s)
 
     def make_release(self, request: ReleaseRequest, releases_dir: Path) -> Release:
         """An image by digest or tag, with the checkout its migrations are judged from."""

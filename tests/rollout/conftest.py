@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from rollout.verify.verdict import Verdict
 from tests.rollout.fakes import FakeGates
+from tests.support.contract import REFERENCE
+from tests.support.fakecluster.cluster import FakeCluster
+from tests.support.kubectl import KUBECTL
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PORTS = {
@@ -70,3 +74,17 @@ def gates(monkeypatch: pytest.MonkeyPatch) -> FakeGates:
     monkeypatch.setattr("rollout.flow.run_gate", fake)
     monkeypatch.setattr("rollout.flow.smoke", lambda *a, **k: Verdict.of("smoke", []))
     return fake
+
+
+SEEDED = "registry.example/flask-kit@sha256:" + "00" * 32  # v0, serving when a test starts
+HEADS = list(ScriptDirectory(str(REFERENCE.root / "app" / "migrations")).get_heads())
+
+
+@pytest.fixture
+def fake_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
+    """A fake cluster (tests/support/fakecluster), kubectl first on PATH, v0 serving on blue."""
+    cluster = FakeCluster(tmp_path / "cluster", REFERENCE)
+    for key, value in cluster.install(KUBECTL).items():
+        monkeypatch.setenv(key, value)
+    cluster.seed(SEEDED, "v0", HEADS)
+    return cluster

@@ -1,36 +1,16 @@
-"""A simulated cluster behind a recording `kubectl` stand-in (fake_kubectl.py), per test."""
+"""The dev overlay with its git-ignored secrets files filled in (test-only values), per test.
+
+The fake cluster itself (fake_cluster) comes from tests/rollout/conftest.py.
+"""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-from rollout_k8s_harness import FAKE, REPO_ROOT, Cluster, initial_state
 
-from tests.support.kubectl import KUBECTL
-
-
-@pytest.fixture
-def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cluster:
-    """Put the stand-in first on PATH with a fresh simulated cluster."""
-    real = KUBECTL  # offline renders use the pinned client
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    kubectl = bin_dir / "kubectl"
-    kubectl.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE}" "$@"\n')
-    kubectl.chmod(0o755)
-    state, log = tmp_path / "cluster.json", tmp_path / "kubectl.log"
-    state.write_text(json.dumps(initial_state()))
-    log.write_text("")
-    monkeypatch.setenv("KUBECTL_FAKE_STATE", str(state))
-    monkeypatch.setenv("KUBECTL_FAKE_LOG", str(log))
-    monkeypatch.setenv("REAL_KUBECTL", real)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    return Cluster(state, log, kubectl)
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

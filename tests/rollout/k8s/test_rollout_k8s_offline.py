@@ -11,19 +11,22 @@ from typing import Any
 
 import pytest
 import yaml
-from rollout_k8s_harness import REPO_ROOT, V1, V2, Cluster
 
+from kitcore.release import Release
 from rollout.cli import main
 from rollout.kube import Kubectl
 from rollout.kube.images import image_tag, release_id
 from rollout.kube.migrate import job_name, render_job
-from rollout.state import RolloutRecord, State
-from rollout.store import FileStore
+from rollout.kube.store import ClusterStore
+from rollout.state import FAILED, RolloutRecord, State
+from tests.support.fakecluster.cluster import FakeCluster
 from tests.support.kubectl import KUBECTL
 
 DIGEST = "sha256:" + "0123456789ab" + "cd" * 26
 IMAGE = f"111122223333.dkr.ecr.eu-west-1.amazonaws.com/flask-kit@{DIGEST}"
+REPO_ROOT = Path(__file__).resolve().parents[3]
 PATCHES = REPO_ROOT / "k8s" / "patches"
+V1, V2 = "registry.example/flask-kit:v1", "registry.example/flask-kit@sha256:" + "ab12" * 16
 
 
 def kubectl(*args: str, stdin: str | None = None) -> Any:
@@ -125,7 +128,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
 )
 def test_deploy_usage_errors_are_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    cluster: Cluster, args: list[str], message: str,
+    fake_cluster: FakeCluster, args: list[str], message: str,
 ) -> None:  # fmt: skip
     code = cli(tmp_path, monkeypatch, "deploy", "--target", "k8s", *args)
     err = capsys.readouterr().err
@@ -134,14 +137,14 @@ def test_deploy_usage_errors_are_one_line(
     assert message in err
 
 
-def test_status_reads_services_and_deployments(
+def test_status_reads_the_cluster_and_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    cluster: Cluster,
+    fake_cluster: FakeCluster,
 ) -> None:  # fmt: skip
     assert cli(tmp_path, monkeypatch, "status", "--target", "k8s") == 0
     out = capsys.readouterr().out
     assert "blue (active)" in out
-    assert not any(c[0] in ("patch", "scale", "set") for c in cluster.calls())
+    assert [what for _, what, _ in fake_cluster.events()] == ["seeded"]
 
 
 def promoted(version: str, image: str, colour: str) -> RolloutRecord:
@@ -151,58 +154,64 @@ def promoted(version: str, image: str, colour: str) -> RolloutRecord:
 
 
 def test_rollback_without_a_previous_promotion_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: Cluster,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_cluster: FakeCluster,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     assert cli(tmp_path, monkeypatch, "rollback", "--target", "k8s") == 4
     assert "no previous promoted release" in capsys.readouterr().err
-    assert cluster.state()["services"] == {"app-active": "blue", "app-preview": "green"}
+    assert fake_cluster.selects("active") == "blue"
 
 
 def test_rollback_restores_the_previous_promoted_image_then_switches(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: Cluster
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_cluster: FakeCluster
 ) -> None:
     """green serves v2; blue was left with a release that failed its gate (v3), at 0."""
     v3 = "registry.example/flask-kit:v3"
-    cluster.update(
-        services={"app-active": "green", "app-preview": "blue"},
-        endpoints={"app-active": "green", "app-preview": "blue"},
-        deployments={
-            "app-blue": {"image": v3, "replicas": 0},
-            "app-green": {"image": V2, "replicas": 3},
-            "app-worker": {"image": V2, "replicas": 1},
-        },
-        versions={V1: "v1", V2: "v2", v3: "v3"},
-    )
-    store = FileStore(tmp_path / "state" / "rollout-flask-kit.json")
-    store.save(State(history=[promoted("v1", V1, "blue"), promoted("v2", V2, "green")]))
+    with fake_cluster.world() as world:
+        world.data["versions"].update({V1: "v1", V2: "v2", v3: "v3"})
+        for colour, image, n in (("blue", v3, 0), ("green", V2, 3)):
+            world.put(
+                fake_cluster.deployment(colour, image, n)
+                | {"metadata": world.update("Deployment", fake_cluster.name(colour))["metadata"]},
+                create=False,
+            )
+        for role, colour in (("active", "green"), ("preview", "blue")):
+            svc = world.update("Service", fake_cluster.name(role))
+            svc["spec"]["selector"]["color"] = colour
+            world.touch(svc, f"{role} on {colour}")
+    kubectl = Kubectl("flask-kit", binary=str(fake_cluster.kubectl))
+    state = State(active="green", history=[promoted("v1", V1, "blue"), promoted("v2", V2, "green")])
+    state.mark("blue", Release("v3", Path("."), v3), FAILED)
+    ClusterStore(kubectl, "app").save(state)
     args = ("rollback", "--target", "k8s", "--context", "kind-e2e")
+    before = len(fake_cluster.calls())
     assert cli(tmp_path, monkeypatch, *args) == 0
-    state = cluster.state()
-    assert state["services"] == {"app-active": "blue", "app-preview": "green"}
-    assert state["deployments"]["app-blue"] == {"image": V1, "replicas": 3}  # never v3
-    verbs = [c[4] for c in cluster.calls()]
+    assert fake_cluster.serving() == {V1}  # never v3
+    assert fake_cluster.image_of("blue") == (V1, 3)
+    assert v3 not in fake_cluster.ever_served()
+    calls = fake_cluster.calls()[before:]
+    verbs = [c[4] for c in calls]
     assert verbs.index("port-forward") < verbs.index("patch")  # smoke-checked first
-    assert all(
-        c[:4] == ["--context", "kind-e2e", "--namespace", "flask-kit"] for c in cluster.calls()
-    )
+    assert all(c[:4] == ["--context", "kind-e2e", "--namespace", "flask-kit"] for c in calls)
 
 
 def test_switch_smoke_checks_the_idle_colour_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: Cluster
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_cluster: FakeCluster
 ) -> None:
-    cluster.update(deployments={
-        "app-blue": {"image": V1, "replicas": 2},
-        "app-green": {"image": V2, "replicas": 2},
-        "app-worker": {"image": V1, "replicas": 1},
-    })  # fmt: skip
+    with fake_cluster.world() as world:
+        world.data["versions"][V2] = "v2"
+        world.put(
+            fake_cluster.deployment("green", V2, 2)
+            | {"metadata": world.update("Deployment", "app-green")["metadata"]},
+            create=False,
+        )
     assert cli(tmp_path, monkeypatch, "switch", "--target", "k8s") == 0
-    assert cluster.state()["services"] == {"app-active": "green", "app-preview": "blue"}
-    verbs = [c[2] for c in cluster.calls()]
+    assert fake_cluster.serving() == {V2}
+    verbs = [c[2] for c in fake_cluster.calls()]
     assert verbs.index("port-forward") < verbs.index("patch")
-    cluster.fail(portforward="refuse")
+    fake_cluster.set(fail={"portforward": "refuse"})
     assert cli(tmp_path, monkeypatch, "switch", "--target", "k8s") == 4
-    assert cluster.state()["services"] == {"app-active": "green", "app-preview": "blue"}
+    assert fake_cluster.selects("active") == "green"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
-from rollout_k8s_harness import REPO_ROOT
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 FILES = ("deploy.yml", "k8s-e2e.yml")
