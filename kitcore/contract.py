@@ -68,10 +68,13 @@ class Health(Section):
 
 
 class Migrate(Section):
-    """Alembic migrations: the command prefix and where the revision scripts are."""
+    """Alembic migrations: the command prefix, a command run first, where the scripts are."""
 
     command: list[str] = Field(min_length=1)
     revisions: str
+    # Run before `command upgrade`, as the database owner, in the same container (e.g. creating
+    # the least-privilege role the pods log in as); empty: nothing.
+    prepare: list[str] = []
 
 
 class SmokeCheck(Section):
