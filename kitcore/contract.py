@@ -185,6 +185,16 @@ class Contract(Section):
         """Return a Kubernetes object's name: <prefix>-<part> (blue, active, worker...)."""
         return f"{self.kubernetes.prefix}-{part}"
 
+    @property
+    def k8s_service_account(self) -> str:
+        """Return the web and worker pods' ServiceAccount: the service's IAM role trusts it."""
+        return self.k8s_name("web")
+
+    @property
+    def k8s_migrate_reader(self) -> str:
+        """Return the ServiceAccount the migration Job's secrets are read as (its IAM role's)."""
+        return self.k8s_name("migrate-secrets-reader")
+
 
 def contract_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """Return the contract file: explicit, else $KIT_CONTRACT, else the kit's own kit.toml."""

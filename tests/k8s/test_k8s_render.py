@@ -77,6 +77,14 @@ def test_infra_env_names_the_rendered_identity(
     assert env["K8S_NAMESPACE"] == reference.kubernetes.namespace
     web = get(docs, "Deployment", reference.k8s_name("blue"))["spec"]["template"]["spec"]
     assert env["K8S_SERVICE_ACCOUNT"] == web["serviceAccountName"] == reference.k8s_name("web")
+    # The stores authenticate as these two, and no pod runs as the migration reader.
+    stores = {
+        s["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"]["name"]
+        for s in of_kind(docs, "SecretStore")
+    }
+    assert stores <= {env["K8S_SERVICE_ACCOUNT"], env["K8S_MIGRATE_SERVICE_ACCOUNT"]}
+    reader = get(docs, "ServiceAccount", env["K8S_MIGRATE_SERVICE_ACCOUNT"])
+    assert reader["metadata"]["name"] == reference.k8s_migrate_reader
 
 
 @pytest.mark.parametrize("path", kustomizations(), ids=lambda p: str(p.relative_to(K8S)))
