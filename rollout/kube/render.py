@@ -94,6 +94,7 @@ def _ops(target: dict[str, str], *ops: Obj) -> Obj:
 
 
 def _replace(path: str, value: Any) -> Obj:
+    """Return a JSON6902 replace operation."""
     return {"op": "replace", "path": path, "value": value}
 
 

@@ -4,6 +4,7 @@ only, every reference in a render resolves, and the committed layers name no ser
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from k8s_harness import (
 from kitcore.contract import Contract
 from rollout.kube.render import (
     NAME_LABEL,
+    RenderError,
     migrate_args,
     service_kustomization,
     write_service_layer,
@@ -253,6 +255,18 @@ def test_what_the_contract_lacks_is_not_rendered(
     assert not [ref for ref in missing if not ref[3]], missing
     core = [d for d in docs if d["kind"] not in CRD_SCHEMAS]
     assert kubernetes_validate(core, tmp_path).count("passed") == len(core)
+
+
+def test_a_base_that_drifted_fails_the_render(k8s_root: Path, tmp_path: Path) -> None:
+    # The web patch checks the base's container first: renamed, the render stops, loudly.
+    root = tmp_path / "k8s"
+    shutil.copytree(k8s_root, root)
+    deployment = root / "base" / "web" / "deployment.yaml"
+    text = deployment.read_text()
+    assert text.count("        - name: app\n") == 1
+    deployment.write_text(text.replace("        - name: app\n", "        - name: gunicorn\n"))
+    with pytest.raises(RenderError, match="test"):
+        build(root, "staging", contract("other"))
 
 
 def test_migrate_args_quote_each_word() -> None:
