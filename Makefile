@@ -13,7 +13,11 @@ export FLASK_APP := app.wsgi
 # uv trusts the operating system's CA store, as apt, git and curl do (corporate proxies add theirs).
 export UV_SYSTEM_CERTS := 1
 
+<<<<<<< HEAD
 .PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose compose-config contract up down status demo demo-rollback bench validate overlay-config i18n seed bench-rollout worker audit
+=======
+.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate render overlay-config i18n seed bench-rollout worker audit
+>>>>>>> k8s-track
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -78,6 +82,10 @@ audit: $(PY) ## pip-audit every locked package (uv.lock, hashes) against PyPI's 
 	&& $(UV) export --frozen --all-groups --no-emit-project --format requirements.txt --quiet -o "$$req" \
 	&& $(BIN)/pip-audit --strict --vulnerability-service pypi --disable-pip --require-hashes \
 		--progress-spinner off -r "$$req"
+
+render: $(PY) ## OVERLAY=dev|staging|prod|PATH [CONTRACT=kit.toml]: print the service's manifests
+	@test -n "$(OVERLAY)" || { echo "make render OVERLAY=dev|staging|prod|PATH [CONTRACT=FILE]" >&2; exit 2; }
+	@$(BIN)/rollout render --overlay "$(OVERLAY)" $(if $(CONTRACT),--contract "$(CONTRACT)")
 
 overlay-config: ## STACK=staging|prod: write k8s/overlays/$(STACK)/infra.env from Pulumi outputs
 	pulumi -C infra stack output --stack $(STACK) --json | $(PY) infra/scripts/overlay_config.py - k8s/overlays/$(STACK)/infra.env

@@ -97,6 +97,7 @@ identity = Identity(
         cluster=cluster,
         namespace=settings.k8s_namespace,
         service_account=settings.service_account,
+        migrate_service_account=settings.migrate_service_account,
         bucket_arn=bucket.arn,
         bucket_key_arn=bucket.key_arn,
         # The pods' secrets: the application role's database credentials and Redis's.
@@ -140,6 +141,7 @@ pulumi.export("ecrRepositoryUrl", registry.repository_url)
 pulumi.export("clusterName", cluster.name)
 pulumi.export("k8sNamespace", settings.k8s_namespace)
 pulumi.export("serviceAccount", settings.service_account)
+pulumi.export("migrateServiceAccount", settings.migrate_service_account)
 pulumi.export("appRoleArn", identity.app_role_arn)
 pulumi.export("migrateRoleArn", identity.migrate_role_arn)
 pulumi.export("pipelineRoleArn", identity.pipeline_role_arn)

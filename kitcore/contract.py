@@ -70,10 +70,13 @@ class Health(Section):
 
 
 class Migrate(Section):
-    """Alembic migrations: the command prefix and where the revision scripts are."""
+    """Alembic migrations: the command prefix, a command run first, where the scripts are."""
 
     command: list[str] = Field(min_length=1)
     revisions: str
+    # Run before `command upgrade`, as the database owner, in the same container (e.g. creating
+    # the least-privilege role the pods log in as); empty: nothing.
+    prepare: list[str] = []
 
     def upgrade(self) -> list[str]:
         """Return the command that applies every pending revision: COMMAND upgrade head."""
@@ -188,6 +191,16 @@ class Contract(Section):
     def k8s_name(self, part: str) -> str:
         """Return a Kubernetes object's name: <prefix>-<part> (blue, active, worker...)."""
         return f"{self.kubernetes.prefix}-{part}"
+
+    @property
+    def k8s_service_account(self) -> str:
+        """Return the web and worker pods' ServiceAccount: the service's IAM role trusts it."""
+        return self.k8s_name("web")
+
+    @property
+    def k8s_migrate_reader(self) -> str:
+        """Return the ServiceAccount the migration Job's secrets are read as (its IAM role's)."""
+        return self.k8s_name("migrate-secrets-reader")
 
 
 def contract_path(explicit: str | os.PathLike[str] | None = None) -> Path:

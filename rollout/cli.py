@@ -1,4 +1,5 @@
-"""`rollout`: blue-green deploy, switch, rollback and status for the local stack and Kubernetes."""
+"""`rollout`: blue-green deploy, switch, rollback and status for the local stack and Kubernetes;
+`rollout render` prints the service's Kubernetes manifests for an overlay."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from kitcore.contract import Contract, ContractError, load_contract
 from kitcore.release import ReleaseError
 from rollout.errors import RolloutFailed, RolloutLocked, TargetError
 from rollout.exitcodes import Exit, help_text
+from rollout.kube.render import RenderError, overlay_path, render_yaml
 from rollout.targets import TARGETS, build_target
 from rollout.targets.base import ReleaseRequest
 from rollout.verify.gates import GateConfigError
@@ -78,11 +80,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop the rollout in progress (it recovers), or settle one a dead process left",
     )  # fmt: skip
     sub.add_parser("status", parents=[common], help="active colour, versions, last rollouts")
+
+    render = sub.add_parser(
+        "render", help="print the service's Kubernetes manifests for an overlay",
+        description="Render an overlay with the service layer written from the contract "
+        "(namespace, <prefix>- names, labels, commands; k8s/README.md) and print one YAML "
+        "stream, e.g. `rollout render --overlay prod | kubectl apply --server-side -f -`.",
+    )  # fmt: skip
+    render.add_argument("--overlay", required=True, help="dev, staging, prod or a path")
+    render.add_argument(
+        "--contract", help="the service's kit.toml (default: $KIT_CONTRACT, else the kit's own)"
+    )
+    render.add_argument("--kubectl", help="kubectl binary (default: the locked one, else PATH's)")
     return parser
 
 
 def run(args: argparse.Namespace, console: Console) -> Exit:
     """Dispatch one parsed command to the command layer."""
+    contract = load_contract(args.contract)
+    if args.command == "render":
+        sys.stdout.write(render_yaml(contract, overlay_path(args.overlay), args.kubectl))
+        return Exit.PROMOTED  # 0: done
+
     from rollout import commands  # after parsing: --help stays fast
     from rollout.flow import Options
     from rollout.status import status
@@ -90,7 +109,6 @@ def run(args: argparse.Namespace, console: Console) -> Exit:
     from rollout.verify.load_account import load_user_env
     from rollout.verify.loadrun import LoadSpec
 
-    contract = load_contract(args.contract)
     states = state_dir(contract)
     target = build_target(args.target, contract, vars(args))
     store = target.store()
@@ -132,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RolloutFailed as exc:
         _error(exc.reason)
         return int(exc.code)
-    except (ContractError, GateConfigError, ReleaseError) as exc:
+    except (ContractError, GateConfigError, ReleaseError, RenderError) as exc:
         _error(exc)
         return int(Exit.USAGE)
     except TargetError as exc:

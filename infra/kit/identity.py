@@ -31,8 +31,9 @@ class IdentityArgs:
     github_oidc_provider_arn: str | None = None
     extra_pipeline_subjects: list[str] = field(default_factory=list)
     # The service account the External Secrets Operator reads the migration Job's secrets as
-    # (no pod runs as it), and what it may read: the database owner's secret (the Job runs the
-    # migrations) and the app role's (the Job creates that role). Empty: no such role.
+    # (no pod runs as it; <prefix>-migrate-secrets-reader once rendered), and what it may read:
+    # the database owner's secret (the Job runs the migrations) and the app role's (the Job
+    # creates that role). Empty: no such role.
     migrate_service_account: str = "migrate-secrets-reader"
     migrate_secret_arns: list[pulumi.Input[str]] = field(default_factory=list)
     migrate_secret_key_arns: list[pulumi.Input[str]] = field(default_factory=list)

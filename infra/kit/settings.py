@@ -1,10 +1,17 @@
-"""Typed stack settings read once from Pulumi config: the only place that knows config keys."""
+"""Typed stack settings read once from Pulumi config: the only place that knows config keys.
+
+The service's names on the cluster (the subjects its IAM roles trust) come from its contract,
+kit.toml ($KIT_CONTRACT, else the repository's), as `rollout render` names them; the stack
+config keys k8sNamespace, serviceAccount and migrateServiceAccount may still override them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import pulumi
+
+from kitcore.contract import Contract, ContractError, load_contract
 
 # Keys every resource carries; the CrossGuard pack refuses untagged resources and keys
 # "deletion protection in prod" off the environment tag.
@@ -81,9 +88,12 @@ class StackSettings:
     domain: str
     dns_zone: str
     github_repository: str
+    # The IRSA subjects: system:serviceaccount:<k8s_namespace>:<service_account> (web and
+    # worker pods) and ...:<migrate_service_account> (reads the migration Job's secrets).
+    k8s_namespace: str
+    service_account: str
+    migrate_service_account: str
     github_oidc_provider_arn: str | None = None
-    k8s_namespace: str = "flask-kit"
-    service_account: str = "flask-kit"
     deletion_protection: bool = True
     disposable_data: bool = False
     secret_recovery_days: int = 30
@@ -207,9 +217,18 @@ def _cluster(config: pulumi.Config) -> ClusterSettings:
     )
 
 
+def _contract() -> Contract:
+    """Return the service's contract: $KIT_CONTRACT, else the repository's kit.toml."""
+    try:
+        return load_contract()
+    except ContractError as exc:
+        raise pulumi.RunError(str(exc)) from None
+
+
 def load_settings() -> StackSettings:
     """Read this stack's config; fail with one clear message when a required key is missing."""
     config = pulumi.Config()
+    service = _contract()
     repository = config.require("githubRepository")
     if repository.count("/") != 1:
         raise pulumi.RunError("githubRepository must look like owner/name")
@@ -221,8 +240,9 @@ def load_settings() -> StackSettings:
         dns_zone=config.require("dnsZone"),
         github_repository=repository,
         github_oidc_provider_arn=config.get("githubOidcProviderArn"),
-        k8s_namespace=config.get("k8sNamespace") or "flask-kit",
-        service_account=config.get("serviceAccount") or "flask-kit",
+        k8s_namespace=config.get("k8sNamespace") or service.kubernetes.namespace,
+        service_account=config.get("serviceAccount") or service.k8s_service_account,
+        migrate_service_account=(config.get("migrateServiceAccount") or service.k8s_migrate_reader),
         deletion_protection=_bool(config, "deletionProtection", True),
         disposable_data=_bool(config, "disposableData", False),
         secret_recovery_days=_int(config, "secretRecoveryDays", 30),

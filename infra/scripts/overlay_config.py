@@ -23,7 +23,6 @@ from typing import Any
 
 # env key -> stack output; the left side is what the overlay (and the app) sees.
 REQUIRED = {
-    "APP_ENV": None,  # always "production" for a cloud stack
     "AWS_REGION": "region",
     "APP_DOMAIN": "domain",
     "APP_ORIGIN": "appOrigin",
@@ -41,8 +40,10 @@ REQUIRED = {
     "MIGRATE_ROLE_ARN": "migrateRoleArn",
     "CERTIFICATE_ARN": "certificateArn",
     "IMAGE_REPOSITORY": "ecrRepositoryUrl",
+    # The IRSA subjects, as kit.toml names them (the rendered manifests must agree).
     "K8S_NAMESPACE": "k8sNamespace",
     "K8S_SERVICE_ACCOUNT": "serviceAccount",
+    "K8S_MIGRATE_SERVICE_ACCOUNT": "migrateServiceAccount",
     # The pods' NetworkPolicy egress range: RDS, ElastiCache and the AWS interface endpoints.
     "VPC_CIDR": "vpcCidr",
 }
@@ -79,7 +80,7 @@ def render(outputs: Mapping[str, Any], stack: str | None = None) -> str:
     """Return the env file for one stack's outputs; raise OverlayConfigError when incomplete."""
     if not isinstance(outputs, Mapping):
         raise OverlayConfigError("stack outputs must be a JSON object")
-    missing = sorted(o for o in REQUIRED.values() if o and outputs.get(o) in (None, ""))
+    missing = sorted(o for o in REQUIRED.values() if outputs.get(o) in (None, ""))
     if missing:
         raise OverlayConfigError(f"stack outputs lack {', '.join(missing)}")
     lines = [
@@ -88,8 +89,8 @@ def render(outputs: Mapping[str, Any], stack: str | None = None) -> str:
         + ". Do not edit.",
     ]
     for key, output in REQUIRED.items():
-        lines.append(f"{key}={'production' if output is None else _value(outputs, output)}")
-    _check_cidr(_value(outputs, REQUIRED["VPC_CIDR"] or ""))
+        lines.append(f"{key}={_value(outputs, output)}")
+    _check_cidr(_value(outputs, REQUIRED["VPC_CIDR"]))
     for key, output in OPTIONAL.items():
         if outputs.get(output) not in (None, ""):
             lines.append(f"{key}={_value(outputs, output)}")

@@ -4,14 +4,15 @@
 Usage (the deploy workflow does this before each rollout; k8s/README.md for a first install)::
 
     curl -fsS https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem -o bundle.pem
-    python infra/scripts/rds_ca.py bundle.pem | kubectl -n flask-kit apply -f -
+    python infra/scripts/rds_ca.py bundle.pem | kubectl -n NAMESPACE apply -f -
 
 The bundle is the one AWS publishes for every region (Amazon RDS User Guide, "Using SSL/TLS to
 encrypt a connection to a DB instance or cluster"). The pods name it in DATABASE_SSLROOTCERT
 and connect with ``sslmode=verify-full`` (k8s/components/rds-tls), so it is a trust anchor:
 the script refuses anything but a non-empty series of CA certificates issued to Amazon (no
 private key, no leaf certificate, nothing else in the file), and prints the ConfigMap as JSON
-(which kubectl reads as YAML). Exit status 2 with one line on stderr otherwise.
+(which kubectl reads as YAML), labelled with the service's name from its contract
+($KIT_CONTRACT, else the repository's kit.toml). Exit status 2 with one line on stderr otherwise.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
+
+from kitcore.contract import ContractError, load_contract
 
 NAME = "rds-ca"
 KEY = "global-bundle.pem"  # the file name under the mount (DATABASE_SSLROOTCERT)
@@ -63,8 +66,8 @@ def check_bundle(text: str) -> list[x509.Certificate]:
     return certificates
 
 
-def configmap(text: str) -> dict[str, object]:
-    """Return the ConfigMap holding the checked bundle."""
+def configmap(text: str, service: str) -> dict[str, object]:
+    """Return the ConfigMap holding the checked bundle, labelled as the service's."""
     count = len(check_bundle(text))
     return {
         "apiVersion": "v1",
@@ -72,8 +75,8 @@ def configmap(text: str) -> dict[str, object]:
         "metadata": {
             "name": NAME,
             "labels": {
-                "app.kubernetes.io/name": "flask-kit",
-                "app.kubernetes.io/part-of": "flask-kit",
+                "app.kubernetes.io/name": service,
+                "app.kubernetes.io/component": "rds-ca",
             },
             "annotations": {
                 "flask-kit/source": "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
@@ -92,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         text = sys.stdin.read() if args[0] == "-" else Path(args[0]).read_text()
-        document = configmap(text)
-    except (OSError, UnicodeDecodeError, BundleError) as error:
+        document = configmap(text, load_contract().name)
+    except (OSError, UnicodeDecodeError, BundleError, ContractError) as error:
         print(f"rds_ca: {error}", file=sys.stderr)
         return 2
     json.dump(document, sys.stdout, indent=2)

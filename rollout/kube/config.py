@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kitcore.paths import KIT_ROOT
 from rollout.kube.kubectl import default_binary
 from rollout.kube.lease import LEASE_S
+from rollout.kube.render import overlay_path
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,9 @@ class K8sConfig:
     def from_options(cls, opts: Mapping[str, Any]) -> K8sConfig:
         """Build from CLI options (argparse names); unknown or empty ones keep the defaults."""
         overlay = opts.get("overlay")
-        if overlay and "/" not in str(overlay):
-            overlay = KIT_ROOT / "k8s" / "overlays" / str(overlay)  # a name: dev|staging|prod
         ca = opts.get("ca_cert")
         return cls(
-            overlay=Path(overlay) if overlay else None,
+            overlay=overlay_path(overlay) if overlay else None,
             namespace=opts.get("namespace") or None,
             context=opts.get("context") or None,
             kubectl=opts.get("kubectl") or default_binary(),

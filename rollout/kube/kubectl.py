@@ -133,10 +133,6 @@ class Kubectl:
         url = f"kubectl://{pod}?namespace={self.namespace}&container={container}"
         return url + (f"&context={self.context}" if self.context else "")
 
-    def kustomize(self, overlay: Path) -> str:
-        """Render an overlay (offline)."""
-        return self.run("kustomize", str(overlay), cluster=False, timeout=120).stdout
-
 
 def _show(argv: list[str]) -> str:
     return " ".join(argv)

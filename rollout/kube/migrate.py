@@ -1,4 +1,4 @@
-"""The per-release migration Job: render it from the overlay, run it once, wait, read its log.
+"""The per-release migration Job: render it for the service, run it once, wait, read its log.
 
 Also reads the database's Alembic heads through `kubectl exec` into a running pod of the
 release (the contract's migration command with `current` and `heads`): the pod already holds
@@ -12,11 +12,11 @@ import re
 import time
 from pathlib import Path
 
-import yaml
-
+from kitcore.contract import Contract
 from rollout.kube.images import release_id
 from rollout.kube.kubectl import Kubectl, KubectlError, Obj
 from rollout.kube.objects import job_state
+from rollout.kube.render import RenderError, render_overlay
 
 CONTAINER = "migrate"
 RELEASE_LABEL = "kit.rollout/release"
@@ -29,9 +29,14 @@ def job_name(template: str, image: str) -> str:
     return f"{template}-{release_id(image)}"
 
 
-def render_job(kubectl: Kubectl, overlay: Path, template: str, image: str) -> Obj:
-    """Render the overlay's migration Job for this image: the release's name, image, namespace."""
-    docs = [d for d in yaml.safe_load_all(kubectl.kustomize(overlay)) if d]
+def render_job(kubectl: Kubectl, contract: Contract, overlay: Path, image: str) -> Obj:
+    """Render the service's migration Job over the overlay for this image: the release's name,
+    image and namespace (the template is <prefix>-migrate)."""
+    template = contract.k8s_name("migrate")
+    try:
+        docs = render_overlay(contract, overlay, kubectl.binary)
+    except RenderError as exc:
+        raise KubectlError(str(exc)) from None
     jobs = [d for d in docs if d.get("kind") == "Job" and d["metadata"]["name"] == template]
     if len(jobs) != 1:
         raise KubectlError(f"{overlay} renders no Job {template!r} (the migration template)")

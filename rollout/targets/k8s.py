@@ -176,11 +176,10 @@ class K8sTarget:
         return pending_revisions(scripts, tuple(db_heads))
 
     def migrate(self, release: Release) -> None:
-        """Render the overlay's Job as app-migrate-<digest12>, run it once, wait for it."""
+        """Render the service's Job as <prefix>-migrate-<digest12>, run it once, wait for it."""
         if self.cfg.overlay is None or not release.image:
             raise TargetError("migrations need --overlay and --image")
-        template = self.contract.k8s_name("migrate")
-        job = render_job(self.kubectl, self.cfg.overlay, template, release.image)
+        job = render_job(self.kubectl, self.contract, self.cfg.overlay, release.image)
         run_job(self.kubectl, job, self.cfg.migrate_timeout_s, self.cfg.poll_s)
 
     def verify(self, colour: str, release: Release, out_dir: Path) -> Verdict:

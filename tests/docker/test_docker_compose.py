@@ -92,7 +92,7 @@ def test_app_containers_are_hardened(config: dict[str, Any], service: str) -> No
 
 def test_migrations_run_once_not_in_the_app(config: dict[str, Any]) -> None:
     assert REFERENCE.migrate is not None
-    upgrade = [*REFERENCE.migrate.command, "upgrade"]
+    upgrade = REFERENCE.migrate.upgrade()
     assert config["services"]["migrate"]["command"] == upgrade
     assert config["services"]["migrate"]["restart"] == "no"
     assert "command" not in config["services"]["app"]

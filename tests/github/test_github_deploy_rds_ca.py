@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-from workflow_model import WORKFLOWS, load, steps, uses
+from workflow_model import load, steps, uses
+
+from tests.support.contract import REFERENCE
 
 WORKFLOW = load("deploy.yml")
 BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
-K8S = WORKFLOWS.parents[1] / "k8s"
 
 
 def _index(job_steps: list[dict[str, Any]], needle: str) -> int:
@@ -34,6 +34,5 @@ def test_every_rollout_first_applies_the_checked_bundle() -> None:
         )
         # Fetched and checked with no credentials around; applied before the pods need it.
         assert render < credentials < kubeconfig < apply < rollout, name
-        overlay = name.removeprefix("deploy-")
-        namespace = yaml.safe_load((K8S / "overlays" / overlay / "kustomization.yaml").read_text())
-        assert f"-n {namespace['namespace']} " in job_steps[apply]["run"]
+        # The namespace the service layer renders (the overlays name none).
+        assert f"-n {REFERENCE.kubernetes.namespace} " in job_steps[apply]["run"]

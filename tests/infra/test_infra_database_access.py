@@ -1,7 +1,8 @@
 """From the stack to the pods: which database credentials each workload ends up with.
 
 Issue 13, item 15, end to end offline: the prod program runs under mocks, its exports go
-through overlay_config.py into a copy of the prod overlay, kustomize renders it, and each
+through overlay_config.py into a copy of the prod overlay, `rollout render` renders it for
+the reference service (rollout/kube/render.py), and each
 ExternalSecret is followed to the Secrets Manager document the program stored. The web and
 worker pods must get the application role's URL, the migration Job the owner's, both with
 sslmode=verify-full.
@@ -17,8 +18,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import yaml
 from infra_harness import INFRA, Run, document, run_program, secret_value
+
+from rollout.kube.render import render_overlay
+from tests.support.contract import REFERENCE
+from tests.support.kubectl import KUBECTL
 
 SCRIPT = INFRA / "scripts" / "overlay_config.py"
 Stack = tuple[Run, list[dict[str, Any]]]  # the mocked program's run, the rendered prod overlay
@@ -49,11 +53,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
         capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    built = subprocess.run(
-        ["kubectl", "kustomize", str(root / "overlays/prod")],
-        capture_output=True, text=True, check=True, timeout=120,
-    )  # fmt: skip
-    return run, [d for d in yaml.safe_load_all(built.stdout) if d]
+    return run, render_overlay(REFERENCE, root / "overlays/prod", KUBECTL)
 
 
 def _database_document(stack: Stack, external: str) -> dict[str, Any]:
@@ -67,8 +67,8 @@ def _database_document(stack: Stack, external: str) -> dict[str, Any]:
 
 
 def test_the_pods_database_url_is_the_app_roles_and_verifies_the_server(stack: Stack) -> None:
-    pods = _database_document(stack, "app-secrets")
-    owner = _database_document(stack, "app-migrate-secrets")
+    pods = _database_document(stack, REFERENCE.k8s_name("secrets"))
+    owner = _database_document(stack, REFERENCE.k8s_name("migrate-secrets"))
     url = urlsplit(pods["url"])
     assert url.username == pods["username"] == "app_rw"
     assert url.username != urlsplit(owner["url"]).username
@@ -83,12 +83,13 @@ def test_the_job_creates_exactly_the_role_the_pods_log_in_as(stack: Stack) -> No
     (secret,) = [
         d
         for d in docs
-        if d["kind"] == "ExternalSecret" and d["metadata"]["name"] == "app-migrate-secrets"
+        if d["kind"] == "ExternalSecret"
+        and d["metadata"]["name"] == REFERENCE.k8s_name("migrate-secrets")
     ]
     refs = {d["secretKey"]: d["remoteRef"] for d in secret["spec"]["data"]}
     role = _stored(run, refs["DATABASE_APP_USER"]["key"])[refs["DATABASE_APP_USER"]["property"]]
     password = _stored(run, refs["DATABASE_APP_PASSWORD"]["key"])[
         refs["DATABASE_APP_PASSWORD"]["property"]
     ]
-    pods = urlsplit(_database_document(stack, "app-secrets")["url"])
+    pods = urlsplit(_database_document(stack, REFERENCE.k8s_name("secrets"))["url"])
     assert (role, password) == (pods.username, pods.password)

@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from infra_harness import INFRA
 
 from tests.support.certs import certificate, key_pem, pem
+from tests.support.contract import REFERENCE
 
 SCRIPT = INFRA / "scripts" / "rds_ca.py"
 AMAZON = "Amazon Web Services, Inc."
@@ -60,6 +61,8 @@ def test_a_bundle_of_amazon_cas_becomes_the_configmap(tmp_path: Path) -> None:
     assert configmap["metadata"]["name"] == "rds-ca"
     assert configmap["data"] == {"global-bundle.pem": bundle}
     assert configmap["metadata"]["annotations"]["flask-kit/certificates"] == "2"
+    # The service's, as every object `rollout render` prints for it.
+    assert configmap["metadata"]["labels"]["app.kubernetes.io/name"] == REFERENCE.name
     # What the pods mount: the key is the file DATABASE_SSLROOTCERT names (k8s/components/rds-tls).
     patch = (INFRA.parent / "k8s/components/rds-tls/rds-ca.patch.yaml").read_text()
     assert "name: rds-ca" in patch

@@ -2,11 +2,14 @@
 
 import json
 from functools import cache
+from pathlib import Path
 
 import pytest
 import yaml
 from infra_harness import EXISTING_VPC_CIDR, INFRA, Run, run_program
 from kit_policies import args_class
+
+from tests.support.contract import OTHER, OTHER_FILE
 
 STACKS = ("dev", "staging", "prod")
 EXPORTS = {
@@ -15,7 +18,7 @@ EXPORTS = {
     "databaseAppSecretArn", "migrateRoleArn",
     "redisHost", "redisPort", "redisSecretArn", "bucketName", "bucketArn", "certificateArn",
     "certManagerRoleArn", "ecrRepositoryUrl", "clusterName", "k8sNamespace", "serviceAccount",
-    "appRoleArn", "pipelineRoleArn",
+    "migrateServiceAccount", "appRoleArn", "pipelineRoleArn",
 }  # fmt: skip
 COMPONENTS = {
     "kit:aws:Network", "kit:aws:Postgres", "kit:aws:Redis", "kit:aws:Bucket", "kit:aws:Tls",
@@ -240,5 +243,59 @@ def test_only_the_migration_job_reads_the_database_owners_secret(name: str) -> N
     (migrate,) = [r for r in run.of_type("aws:iam/role:Role") if r.name.endswith("-migrate")]
     (trust,) = json.loads(migrate.inputs["assumeRolePolicy"])["Statement"]
     subjects = [v for k, v in trust["Condition"]["StringEquals"].items() if k.endswith(":sub")]
-    assert subjects == ["system:serviceaccount:flask-kit:migrate-secrets-reader"]
+    assert subjects == ["system:serviceaccount:flask-kit:app-migrate-secrets-reader"]
     assert run.exports["migrateRoleArn"] == migrate.state["arn"]
+
+
+def _trusted(run: Run) -> dict[str, str]:
+    """Return the IRSA subject each service role trusts, by role (-app, -migrate)."""
+    found = {}
+    for role in run.of_type("aws:iam/role:Role"):
+        suffix = role.name.rpartition("-identity")[2]
+        if suffix in ("-app", "-migrate"):
+            (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+            (subject,) = [v for k, v in trust["Condition"]["StringEquals"].items() if "sub" in k]
+            found[suffix] = subject
+    return found
+
+
+def test_the_roles_trust_the_service_accounts_the_contract_renders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _trusted(stack("dev")) == {
+        "-app": "system:serviceaccount:flask-kit:app-web",
+        "-migrate": "system:serviceaccount:flask-kit:app-migrate-secrets-reader",
+    }
+    monkeypatch.setenv("KIT_CONTRACT", str(OTHER_FILE))
+    run = run_program("dev")
+    assert _trusted(run) == {
+        "-app": f"system:serviceaccount:todo:{OTHER.k8s_service_account}",
+        "-migrate": f"system:serviceaccount:todo:{OTHER.k8s_migrate_reader}",
+    }
+    assert (run.exports["k8sNamespace"], run.exports["serviceAccount"]) == ("todo", "todo-web")
+    assert run.exports["migrateServiceAccount"] == "todo-migrate-secrets-reader"
+
+
+def test_stack_config_still_overrides_the_contracts_names() -> None:
+    run = run_program(
+        "dev",
+        {
+            "flask-kit:k8sNamespace": "shop",
+            "flask-kit:serviceAccount": "shop-web",
+            "flask-kit:migrateServiceAccount": "shop-reader",
+        },
+    )
+    assert _trusted(run) == {
+        "-app": "system:serviceaccount:shop:shop-web",
+        "-migrate": "system:serviceaccount:shop:shop-reader",
+    }
+
+
+def test_a_broken_contract_stops_the_program(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    broken = tmp_path / "kit.toml"
+    broken.write_text('name = "Not A DNS Label"\n')
+    monkeypatch.setenv("KIT_CONTRACT", str(broken))
+    with pytest.raises(Exception, match=r"kit\.toml: name"):
+        run_program("dev")

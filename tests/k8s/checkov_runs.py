@@ -1,8 +1,14 @@
-"""Run checkov on every overlay in the background, started as soon as pytest has collected."""
+"""Run checkov on every rendered overlay in the background, started as soon as pytest collected.
+
+checkov renders a kustomization itself (framework kustomize), so each run scans a service
+layer written by rollout/kube/render.py over a private copy of k8s/: the objects it checks are
+the ones `rollout render` prints, with the service's names, for every contract of CONTRACTS.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -10,9 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from k8s_harness import OVERLAYS, copy_k8s
+from k8s_harness import CONTRACTS, OVERLAYS, contract, copy_k8s
+
+from rollout.kube.render import write_service_layer
+from tests.support.kubectl import KUBECTL
 
 CHECKOV = ("uv", "tool", "run", "--from", "checkov==3.2.459", "checkov")
+Key = tuple[str, str]  # (contract key, overlay)
 
 
 def config_for(root: Path, overlay: str) -> Path:
@@ -23,44 +33,52 @@ def config_for(root: Path, overlay: str) -> Path:
 
 @dataclass
 class CheckovRuns:
-    """One checkov process per overlay; checkov is slow, so they run beside the other tests."""
+    """One checkov process per contract and overlay; checkov is slow, so they run beside the
+    other tests."""
 
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="k8s-checkov-")))
-    procs: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
-    results: dict[str, tuple[int, list[dict[str, Any]], str]] = field(default_factory=dict)
+    procs: dict[Key, subprocess.Popen[str]] = field(default_factory=dict)
+    results: dict[Key, tuple[int, list[dict[str, Any]], str]] = field(default_factory=dict)
 
     def start(self) -> None:
-        """Start checkov for every overlay of a private copy of k8s/."""
+        """Start checkov for every service layer over a private copy of k8s/."""
         assert shutil.which("uv"), "uv is needed to run checkov (uv tool run)"
         root = copy_k8s(self.workdir)
-        for overlay in OVERLAYS:
-            args = ["--config-file", str(config_for(root, overlay)), "-o", "json"]
-            self.procs[overlay] = subprocess.Popen(
-                [*CHECKOV, *args, "-d", str(root / "overlays" / overlay)],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+        # checkov runs `kubectl kustomize` from PATH: the pinned client, never a machine's.
+        env = {**os.environ, "PATH": f"{Path(KUBECTL).parent}{os.pathsep}{os.environ['PATH']}"}
+        for key in CONTRACTS:
+            for overlay in OVERLAYS:
+                layer = write_service_layer(
+                    contract(key), root / "overlays" / overlay, self.workdir / key / overlay
+                )
+                args = ["--config-file", str(config_for(root, overlay)), "-o", "json"]
+                self.procs[key, overlay] = subprocess.Popen(
+                    [*CHECKOV, *args, "-d", str(layer)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    env=env,
+                )
 
-    def result(self, overlay: str) -> tuple[int, list[dict[str, Any]], str]:
-        """Wait for one overlay's run; return its exit status, reports and stderr."""
-        if overlay not in self.results:
+    def result(self, key: str, overlay: str) -> tuple[int, list[dict[str, Any]], str]:
+        """Wait for one run; return its exit status, reports and stderr."""
+        if (key, overlay) not in self.results:
             if not self.procs:
                 self.start()
-            proc = self.procs[overlay]
-            out, err = proc.communicate(timeout=600)
+            proc = self.procs[key, overlay]
+            out, err = proc.communicate(timeout=900)
             parsed = json.loads(out) if out.strip() else []
             reports = parsed if isinstance(parsed, list) else [parsed]
-            self.results[overlay] = (proc.returncode, reports, err)
-        return self.results[overlay]
+            self.results[key, overlay] = (proc.returncode, reports, err)
+        return self.results[key, overlay]
 
     def stop(self) -> None:
         """Stop any run still going (by its pid) and remove the copy; safe to call twice."""
-        for overlay, proc in self.procs.items():
-            if overlay in self.results:
+        for run, proc in self.procs.items():
+            if run in self.results:
                 continue
             if proc.poll() is None:
                 proc.kill()
             proc.communicate()
-            self.results[overlay] = (proc.returncode, [], "stopped before its test ran")
+            self.results[run] = (proc.returncode, [], "stopped before its test ran")
         shutil.rmtree(self.workdir, ignore_errors=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
 from checkov_runs import CheckovRuns
-from k8s_harness import OVERLAYS, Doc, build, copy_k8s
+from k8s_harness import CONTRACTS, OVERLAYS, Doc, build, contract, copy_k8s
+
+from kitcore.contract import Contract
 
 CHECKOV_KEY = pytest.StashKey[CheckovRuns]()
 
@@ -45,6 +48,26 @@ def k8s_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def rendered(k8s_root: Path) -> dict[str, list[Doc]]:
-    """Return the rendered objects of every overlay."""
-    return {overlay: build(k8s_root, overlay) for overlay in OVERLAYS}
+def renders(k8s_root: Path) -> Callable[[str], dict[str, list[Doc]]]:
+    """Return a function: contract key -> the rendered objects of every overlay (once each)."""
+
+    @cache
+    def render(key: str) -> dict[str, list[Doc]]:
+        return {overlay: build(k8s_root, overlay, contract(key)) for overlay in OVERLAYS}
+
+    return render
+
+
+@pytest.fixture(scope="session", params=sorted(CONTRACTS))
+def service(request: pytest.FixtureRequest) -> Contract:
+    """Return each contract in turn: the reference service's, then another service's."""
+    return contract(request.param)
+
+
+@pytest.fixture(scope="session")
+def rendered(
+    renders: Callable[[str], dict[str, list[Doc]]], service: Contract
+) -> dict[str, list[Doc]]:
+    """Return the rendered objects of every overlay for the contract under test."""
+    key = next(k for k in CONTRACTS if contract(k) is service)
+    return renders(key)

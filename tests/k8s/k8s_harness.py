@@ -1,20 +1,27 @@
-"""Render the kustomize overlays with kubectl and pick objects out of the result."""
+"""Render the kustomize overlays for a contract (rollout/kube/render.py) and pick objects out."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from kitcore.contract import Contract, load_contract
+from rollout.kube.render import render_overlay
 from tests.support.kubectl import KUBECTL
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
+DATA = Path(__file__).resolve().parent / "data"
 OVERLAYS = ("dev", "staging", "prod")
+# Every overlay is rendered and checked for the reference service and for a second service
+# that differs in every name and value the service layer renders.
+CONTRACTS = {"reference": REPO / "kit.toml", "other": DATA / "other-kit.toml"}
 # Overlays that run on EKS: images by digest, secrets from the External Secrets Operator.
 CLOUD_OVERLAYS = ("staging", "prod")
 KUBERNETES_VERSION = "1.33.0"
@@ -67,8 +74,19 @@ def load(text: str) -> list[Doc]:
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
-def build(root: Path, overlay: str) -> list[Doc]:
-    """Return the objects `kubectl kustomize` renders for one overlay under root."""
+@cache
+def contract(key: str) -> Contract:
+    """Return one of CONTRACTS, loaded and validated."""
+    return load_contract(CONTRACTS[key])
+
+
+def build(root: Path, overlay: str, service: Contract) -> list[Doc]:
+    """Return the objects the service layer renders over one overlay under root."""
+    return render_overlay(service, root / "overlays" / overlay, KUBECTL)
+
+
+def kit_kustomize(root: Path, overlay: str) -> list[Doc]:
+    """Return an overlay rendered alone, without a service layer (generic names)."""
     return load(run(KUBECTL, "kustomize", str(root / "overlays" / overlay)))
 
 
@@ -99,3 +117,11 @@ def workloads(docs: list[Doc]) -> Iterator[tuple[Doc, Doc]]:
 def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
     """Return True when a label selector (matchLabels form) matches the labels."""
     return all(labels.get(key) == value for key, value in selector.items())
+
+
+def kubernetes_validate(docs: list[Doc], tmp_path: Path) -> str:
+    """Run kubernetes-validate --strict on the objects and return its report."""
+    path = tmp_path / "objects.yaml"
+    path.write_text(dump(docs))
+    validator = str(REPO / ".venv" / "bin" / "kubernetes-validate")
+    return run(validator, "--strict", "-k", KUBERNETES_VERSION, str(path))

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from k8s_harness import CLOUD_OVERLAYS, Doc, get, of_kind, workloads
 
+from kitcore.contract import Contract
+
 
 def _env(k8s_root: Any, overlay: str) -> dict[str, str]:
     lines = (k8s_root / "overlays" / overlay / "infra.env").read_text().splitlines()
@@ -38,24 +40,25 @@ def _secrets_used(pod: Doc) -> set[str]:
     return used
 
 
-def _database_url_source(pod: Doc) -> str:
+def _database_url_source(pod: Doc, secrets: str) -> str:
     """Return the Secret the first container's DATABASE_URL comes from (env beats envFrom)."""
     container = pod["spec"]["containers"][0]
     for var in container.get("env", []):
         if var["name"] == "DATABASE_URL":
             return str(var["valueFrom"]["secretKeyRef"]["name"])
-    secrets = [s["secretRef"]["name"] for s in container.get("envFrom", []) if "secretRef" in s]
-    return "app-secrets" if "app-secrets" in secrets else ""
+    sources = [s["secretRef"]["name"] for s in container.get("envFrom", []) if "secretRef" in s]
+    return secrets if secrets in sources else ""
 
 
 @pytest.mark.parametrize("overlay", CLOUD_OVERLAYS)
 def test_pods_connect_as_the_app_role_and_only_the_job_as_the_owner(
-    rendered: dict[str, list[Doc]], k8s_root: Any, overlay: str
+    rendered: dict[str, list[Doc]], service: Contract, k8s_root: Any, overlay: str
 ) -> None:
     docs, env = rendered[overlay], _env(k8s_root, overlay)
+    app_secrets, owner_secrets = service.k8s_name("secrets"), service.k8s_name("migrate-secrets")
     assert env["DATABASE_APP_SECRET_ARN"] != env["DATABASE_SECRET_ARN"]
-    assert _remote_keys(docs, "app-secrets")["DATABASE_URL"] == env["DATABASE_APP_SECRET_ARN"]
-    migrate = _remote_keys(docs, "app-migrate-secrets")
+    assert _remote_keys(docs, app_secrets)["DATABASE_URL"] == env["DATABASE_APP_SECRET_ARN"]
+    migrate = _remote_keys(docs, owner_secrets)
     assert migrate == {
         "DATABASE_URL": env["DATABASE_SECRET_ARN"],
         "DATABASE_APP_USER": env["DATABASE_APP_SECRET_ARN"],
@@ -64,17 +67,16 @@ def test_pods_connect_as_the_app_role_and_only_the_job_as_the_owner(
     sources = {}
     for workload, pod in workloads(docs):
         name = workload["metadata"]["name"]
-        sources[name] = _database_url_source(pod)
+        sources[name] = _database_url_source(pod, app_secrets)
         if workload["kind"] == "Deployment":
-            assert "app-migrate-secrets" not in _secrets_used(pod), name
+            assert owner_secrets not in _secrets_used(pod), name
+    pods = ["blue", "green", *(["worker"] if service.serve.worker else [])]
     assert sources == {
-        "app-blue": "app-secrets",
-        "app-green": "app-secrets",
-        "app-worker": "app-secrets",
-        "app-migrate": "app-migrate-secrets",
+        **{service.k8s_name(pod): app_secrets for pod in pods},
+        service.k8s_name("migrate"): owner_secrets,
     }
     # The owner's secret is read as the Job's own ServiceAccount and IAM role, never the app's.
-    external = get(docs, "ExternalSecret", "app-migrate-secrets")
+    external = get(docs, "ExternalSecret", owner_secrets)
     store = get(docs, "SecretStore", external["spec"]["secretStoreRef"]["name"])
     account = store["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"]["name"]
     roles = {
@@ -84,25 +86,25 @@ def test_pods_connect_as_the_app_role_and_only_the_job_as_the_owner(
         for sa in of_kind(docs, "ServiceAccount")
     }
     assert roles == {
-        "flask-kit": env["APP_ROLE_ARN"],
-        "app-migrate": None,  # the Job itself holds no AWS role
+        service.k8s_name("web"): env["APP_ROLE_ARN"],
+        service.k8s_name("migrate"): None,  # the Job itself holds no AWS role
         account: env["MIGRATE_ROLE_ARN"],
     }
+    assert account == service.k8s_name("migrate-secrets-reader")
     # ...and no pod runs as the account that may read the owner's secret.
     assert all(p["spec"]["serviceAccountName"] != account for _, p in workloads(docs))
 
 
 @pytest.mark.parametrize("overlay", CLOUD_OVERLAYS)
 def test_every_database_client_verifies_the_server_with_the_rds_bundle(
-    rendered: dict[str, list[Doc]], overlay: str
+    rendered: dict[str, list[Doc]], service: Contract, overlay: str
 ) -> None:
     docs = rendered[overlay]
-    (config,) = [
-        c for c in of_kind(docs, "ConfigMap") if c["metadata"]["name"].startswith("app-config")
-    ]
+    prefix = service.k8s_name("config-")
+    (config,) = [c for c in of_kind(docs, "ConfigMap") if c["metadata"]["name"].startswith(prefix)]
     bundle = PurePosixPath(config["data"]["DATABASE_SSLROOTCERT"])
     clients = list(workloads(docs))
-    assert len(clients) == 4
+    assert len(clients) == 3 + bool(service.serve.worker)
     for workload, pod in clients:
         spec = pod["spec"]
         volumes = {v["name"]: v for v in spec["volumes"] if "configMap" in v}

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from k8s_harness import CLOUD_OVERLAYS, OVERLAYS, Doc, build, copy_k8s, of_kind
 
+from kitcore.contract import Contract
+
 
 def _env(path: Path) -> dict[str, str]:
     lines = [ln for ln in path.read_text().splitlines() if ln and not ln.startswith("#")]
@@ -57,20 +59,22 @@ def test_cloud_egress_is_the_stacks_vpc(
     assert set(_blocks(rendered[overlay])) == {vpc}
 
 
-def test_the_vpc_range_comes_from_the_stack_outputs(tmp_path: Path) -> None:
+def test_the_vpc_range_comes_from_the_stack_outputs(tmp_path: Path, service: Contract) -> None:
     root = copy_k8s(tmp_path)
     env = root / "overlays" / "prod" / "infra.env"
     env.write_text(env.read_text().replace("VPC_CIDR=10.40.0.0/16", "VPC_CIDR=10.77.0.0/16"))
-    docs = build(root, "prod")
+    docs = build(root, "prod", service)
     assert set(_blocks(docs)) == {ipaddress.ip_network("10.77.0.0/16")}
 
 
-def test_irsa_uses_the_regional_sts_endpoint(rendered: dict[str, list[Doc]]) -> None:
+def test_irsa_uses_the_regional_sts_endpoint(
+    rendered: dict[str, list[Doc]], service: Contract
+) -> None:
     for overlay in CLOUD_OVERLAYS:
         (config,) = [
             c
             for c in of_kind(rendered[overlay], "ConfigMap")
-            if c["metadata"]["name"].startswith("app-config")
+            if c["metadata"]["name"].startswith(service.k8s_name("config-"))
         ]
         # The global STS name is not served by the VPC's interface endpoint.
         assert config["data"]["AWS_STS_REGIONAL_ENDPOINTS"] == "regional"

@@ -26,6 +26,8 @@ from k8s_harness import (
     workloads,
 )
 
+from kitcore.contract import Contract
+from rollout.kube.render import migrate_args
 from tests.support.kubectl import KUBECTL
 
 NEW_DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -59,13 +61,13 @@ def validate(tmp_path: Path, *docs: Doc) -> None:
 def colours_selected(docs: list[Doc], service: Doc) -> list[str]:
     """Return the colours whose pods a Service selects."""
     selector = service["spec"]["selector"]
-    return [
-        c
-        for c in COLORS
-        if selects(
-            selector, get(docs, "Deployment", f"app-{c}")["spec"]["template"]["metadata"]["labels"]
-        )
-    ]
+    pods = {
+        d["metadata"]["labels"]["color"]: d["spec"]["template"]["metadata"]["labels"]
+        for d in docs
+        if d["kind"] == "Deployment" and "color" in d["metadata"]["labels"]
+    }
+    assert sorted(pods) == sorted(COLORS)
+    return [c for c in COLORS if selects(selector, pods[c])]
 
 
 def pod_image(doc: Doc) -> str:
@@ -81,10 +83,11 @@ def test_switch_patch_changes_only_the_colour(color: str) -> None:
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_switch_to_green_and_back(
-    rendered: dict[str, list[Doc]], overlay: str, tmp_path: Path
+    rendered: dict[str, list[Doc]], service: Contract, overlay: str, tmp_path: Path
 ) -> None:
     docs = rendered[overlay]
-    active, preview = get(docs, "Service", "app-active"), get(docs, "Service", "app-preview")
+    active = get(docs, "Service", service.k8s_name("active"))
+    preview = get(docs, "Service", service.k8s_name("preview"))
     assert (colours_selected(docs, active), colours_selected(docs, preview)) == (
         ["blue"],
         ["green"],
@@ -104,28 +107,30 @@ def test_switch_to_green_and_back(
     assert switch(tmp_path, new_preview, "green") == preview
 
 
-def test_a_wrong_colour_selects_nothing(rendered: dict[str, list[Doc]], tmp_path: Path) -> None:
+def test_a_wrong_colour_selects_nothing(rendered: dict[str, list[Doc]], service: Contract) -> None:
     # The check above can fail: a selector for a colour that does not exist matches no pod.
-    service = copy.deepcopy(get(rendered["prod"], "Service", "app-active"))
-    service["spec"]["selector"]["color"] = "purple"
-    assert colours_selected(rendered["prod"], service) == []
+    active = copy.deepcopy(get(rendered["prod"], "Service", service.k8s_name("active")))
+    active["spec"]["selector"]["color"] = "purple"
+    assert colours_selected(rendered["prod"], active) == []
 
 
 @pytest.mark.parametrize("overlay", CLOUD_OVERLAYS)
 def test_rollout_then_promotion_render_same_image(
-    rendered: dict[str, list[Doc]], overlay: str, tmp_path: Path
+    rendered: dict[str, list[Doc]], service: Contract, overlay: str, tmp_path: Path
 ) -> None:
     docs = rendered[overlay]
-    blue, green = get(docs, "Deployment", "app-blue"), get(docs, "Deployment", "app-green")
+    blue = get(docs, "Deployment", service.k8s_name("blue"))
+    green = get(docs, "Deployment", service.k8s_name("green"))
     release = pod_image(blue).split("@")[0] + "@" + NEW_DIGEST
+    container = service.kubernetes.container
 
-    # `rollout deploy`: the idle colour gets the release image (it carries APP_VERSION) first...
-    green2 = local(tmp_path, green, "set", "image", f"app={release}")
+    # `rollout deploy`: the idle colour gets the release image (it carries its version) first...
+    green2 = local(tmp_path, green, "set", "image", f"{container}={release}")
     validate(tmp_path, green2)
     assert pod_image(green2) == release
     assert pod_image(blue) != release
     # ...and the old colour follows on the next release; then both run one image again.
-    blue2 = local(tmp_path, blue, "set", "image", f"app={release}")
+    blue2 = local(tmp_path, blue, "set", "image", f"{container}={release}")
     assert pod_image(blue2) == pod_image(green2) == release
     blue_spec, green_spec = blue2["spec"]["template"]["spec"], green2["spec"]["template"]["spec"]
     for spec in (blue_spec, green_spec):
@@ -136,7 +141,7 @@ def test_rollout_then_promotion_render_same_image(
 
 @pytest.mark.parametrize("overlay", CLOUD_OVERLAYS)
 def test_promotion_commit_renders_one_image_everywhere(
-    k8s_root: Path, overlay: str, tmp_path: Path
+    k8s_root: Path, service: Contract, overlay: str, tmp_path: Path
 ) -> None:
     # What the pipeline commits after a promotion: the overlay's digest moves to the release.
     root = tmp_path / "k8s"
@@ -147,15 +152,18 @@ def test_promotion_commit_renders_one_image_everywhere(
     )
     assert count == 1
     kustomization.write_text(text)
-    images = {pod_image(d) for d, _ in workloads(build(root, overlay))}
+    images = {pod_image(d) for d, _ in workloads(build(root, overlay, service))}
     assert len(images) == 1
     assert images.pop().endswith("@" + NEW_DIGEST)
 
 
-def test_migration_job_per_release(rendered: dict[str, list[Doc]], tmp_path: Path) -> None:
-    template = get(rendered["prod"], "Job", "app-migrate")
+def test_migration_job_per_release(
+    rendered: dict[str, list[Doc]], service: Contract, tmp_path: Path
+) -> None:
+    assert service.migrate is not None
+    template = get(rendered["prod"], "Job", service.k8s_name("migrate"))
     release = pod_image(template).split("@")[0] + "@" + NEW_DIGEST
-    name = "app-migrate-" + NEW_DIGEST.removeprefix("sha256:")[:12]
+    name = service.k8s_name("migrate-") + NEW_DIGEST.removeprefix("sha256:")[:12]
     job = local(tmp_path, template, "set", "image", f"migrate={release}")
     job = local(
         tmp_path, job, "patch", "--type", "merge", "-p", f'{{"metadata":{{"name":"{name}"}}}}'
@@ -163,8 +171,4 @@ def test_migration_job_per_release(rendered: dict[str, list[Doc]], tmp_path: Pat
     validate(tmp_path, job)
     assert job["metadata"]["name"] == name
     assert pod_image(job) == release
-    assert job["spec"]["template"]["spec"]["containers"][0]["args"] == [
-        "sh",
-        "-c",
-        "flask db-grant-app-role && exec flask db upgrade",
-    ]
+    assert job["spec"]["template"]["spec"]["containers"][0]["args"] == migrate_args(service.migrate)

@@ -8,27 +8,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from k8s_harness import (
-    CRD_SCHEMAS,
-    KUBERNETES_VERSION,
-    OVERLAYS,
-    REPO,
-    SCHEMAS,
-    Doc,
-    dump,
-    get,
-    run,
-)
+from k8s_harness import CRD_SCHEMAS, OVERLAYS, SCHEMAS, Doc, get, kubernetes_validate
 from referencing import Registry, Resource
 
-VALIDATE = str(REPO / ".venv" / "bin" / "kubernetes-validate")
-
-
-def kubernetes_validate(docs: list[Doc], tmp_path: Path) -> str:
-    """Run kubernetes-validate --strict on the objects and return its report."""
-    path = tmp_path / "objects.yaml"
-    path.write_text(dump(docs))
-    return run(VALIDATE, "--strict", "-k", KUBERNETES_VERSION, str(path))
+from kitcore.contract import Contract
 
 
 def crd_validator(kind: str) -> jsonschema.Draft202012Validator:
@@ -64,9 +47,9 @@ def test_custom_resources_match_their_schemas(rendered: dict[str, list[Doc]], ov
 
 
 def test_strict_validation_rejects_an_unknown_field(
-    rendered: dict[str, list[Doc]], tmp_path: Path
+    rendered: dict[str, list[Doc]], service: Contract, tmp_path: Path
 ) -> None:
-    broken = copy.deepcopy(get(rendered["prod"], "Deployment", "app-blue"))
+    broken = copy.deepcopy(get(rendered["prod"], "Deployment", service.k8s_name("blue")))
     broken["spec"]["template"]["spec"]["containers"][0]["securityContxt"] = {}
     with pytest.raises(AssertionError, match="securityContxt"):
         kubernetes_validate([broken], tmp_path)
@@ -75,18 +58,25 @@ def test_strict_validation_rejects_an_unknown_field(
 @pytest.mark.parametrize(
     ("kind", "name", "path", "value"),
     [
-        ("ExternalSecret", "app-secrets", ("spec", "data", 0, "remoteRef", "key"), "not-an-arn"),
-        ("Certificate", "app-tls", ("spec", "issuerRef", "kind"), "Issuers"),
-        ("ServiceMonitor", "app", ("spec", "endpoints", 0, "path"), "metrics"),
-        ("PrometheusRule", "app-slo", ("spec", "groups", 0, "rules", 0, "for"), "five minutes"),
+        ("ExternalSecret", "secrets", ("spec", "data", 0, "remoteRef", "key"), "not-an-arn"),
+        ("Certificate", "tls", ("spec", "issuerRef", "kind"), "Issuers"),
+        ("ServiceMonitor", "web", ("spec", "endpoints", 0, "path"), "metrics"),
+        ("ServiceMonitor", "web", ("spec", "endpoints", 0, "relabelings", 0, "action"), "swap"),
+        ("PrometheusRule", "slo", ("spec", "groups", 0, "rules", 0, "for"), "five minutes"),
         ("SecretStore", "aws-secrets-manager", ("spec", "provider", "aws", "region"), "Ireland"),
-        ("Password", "app-secret-key", ("spec", "length"), 8),
+        ("Password", "secret-key", ("spec", "length"), 8),
+        ("ExternalSecret", "secrets", ("spec", "target", "name"), ""),
     ],
 )
 def test_crd_schemas_reject_bad_values(
-    rendered: dict[str, list[Doc]], kind: str, name: str, path: tuple[str | int, ...], value: object
+    rendered: dict[str, list[Doc]],
+    service: Contract,
+    kind: str,
+    name: str,
+    path: tuple[str | int, ...],
+    value: object,
 ) -> None:
-    doc = copy.deepcopy(get(rendered["prod"], kind, name))
+    doc = copy.deepcopy(get(rendered["prod"], kind, service.k8s_name(name)))
     target = doc
     for key in path[:-1]:
         target = target[key]

@@ -6,10 +6,10 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from k8s_harness import REPO, Doc, get
+from k8s_harness import REPO, Doc, contract, get
 
 from tests.support.redis_server import serving_redis
 from tests.support.servers import free_port, stop_pid
@@ -24,9 +24,16 @@ def redis_url() -> Iterator[str]:
         yield server.url
 
 
+@pytest.fixture(scope="module")
+def docs(renders: Callable[[str], dict[str, list[Doc]]]) -> list[Doc]:
+    """Return the reference service's prod render (the other service has no worker)."""
+    return renders("reference")["prod"]
+
+
 def probe_command(docs: list[Doc]) -> list[str]:
     """Return the worker's liveness command, run with this interpreter."""
-    container = get(docs, "Deployment", "app-worker")["spec"]["template"]["spec"]["containers"][0]
+    worker = get(docs, "Deployment", contract("reference").k8s_name("worker"))
+    container = worker["spec"]["template"]["spec"]["containers"][0]
     command = list(container["livenessProbe"]["exec"]["command"])
     assert container["startupProbe"]["exec"]["command"] == command
     assert container["readinessProbe"]["exec"]["command"] == command
@@ -40,8 +47,8 @@ def probe(command: list[str], redis_url: str) -> int:
     return subprocess.run(command, env=env, capture_output=True, timeout=20, check=False).returncode
 
 
-def test_worker_probe_follows_the_worker(rendered: dict[str, list[Doc]], redis_url: str) -> None:
-    command = probe_command(rendered["prod"])
+def test_worker_probe_follows_the_worker(docs: list[Doc], redis_url: str) -> None:
+    command = probe_command(docs)
     assert probe(command, redis_url) != 0, "no worker registered yet"
 
     rq = str(REPO / ".venv" / "bin" / "rq")
@@ -62,8 +69,8 @@ def test_worker_probe_follows_the_worker(rendered: dict[str, list[Doc]], redis_u
     assert probe(command, redis_url) != 0
 
 
-def test_worker_probe_fails_fast_without_redis(rendered: dict[str, list[Doc]]) -> None:
-    command = probe_command(rendered["prod"])
+def test_worker_probe_fails_fast_without_redis(docs: list[Doc]) -> None:
+    command = probe_command(docs)
     started = time.monotonic()
     assert probe(command, f"redis://127.0.0.1:{free_port(PORTS)}/0") != 0
     assert time.monotonic() - started < 10

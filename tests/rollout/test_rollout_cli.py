@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from rollout.cli import main
 from rollout.exitcodes import Exit
 from rollout.store import FileStore
 from rollout.targets import build_target
-from tests.support.contract import REFERENCE
+from tests.support.contract import OTHER_FILE, REFERENCE
+from tests.support.kubectl import KUBECTL
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +78,47 @@ def test_a_bad_contract_is_one_line_and_exit_2(
     assert len(err.splitlines()) == 1
     assert err.startswith(f"rollout: {bad}: ")
     assert "helth" in err
+
+
+def test_render_prints_the_services_manifests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # staging needs no git-ignored secrets file; the stream is what `kubectl apply -f -` reads.
+    assert main(["render", "--overlay", "staging", "--kubectl", KUBECTL]) == 0
+    docs = [d for d in yaml.safe_load_all(capsys.readouterr().out) if d]
+    names = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    assert {("Deployment", "app-blue"), ("Service", "app-active"), ("Job", "app-migrate")} <= names
+    assert {d["metadata"].get("namespace", "flask-kit") for d in docs} == {"flask-kit"}
+    overlay = REFERENCE.root / "k8s" / "overlays" / "staging"
+    assert main(["render", "--overlay", str(overlay), "--contract", str(OTHER_FILE)]) == 0
+    other = [d for d in yaml.safe_load_all(capsys.readouterr().out) if d]
+    assert {d["metadata"]["labels"]["app.kubernetes.io/name"] for d in other} == {"todo-api"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--overlay", "qa"], "overlays/qa: not a kustomize overlay"),
+        (["--overlay", "prod", "--contract", "/nonexistent/kit.toml"], "cannot read the contract"),
+    ],
+)
+def test_render_refuses_a_bad_overlay_or_contract_in_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["render", *args]) == Exit.USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
+    assert message in captured.err
+
+
+def test_render_names_what_kustomize_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "overlay"
+    broken.mkdir()
+    (broken / "kustomization.yaml").write_text("resources: [missing.yaml]\n")
+    assert main(["render", "--overlay", str(broken), "--kubectl", KUBECTL]) == Exit.USAGE
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "missing.yaml" in err

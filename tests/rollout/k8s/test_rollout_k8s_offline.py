@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from kitcore.release import Release
 from rollout.cli import main
 from rollout.kube import Kubectl
 from rollout.kube.images import image_tag, release_id
 from rollout.kube.migrate import job_name, render_job
+from rollout.kube.render import migrate_args, render_overlay
 from rollout.kube.store import ClusterStore
 from rollout.state import FAILED, RolloutRecord, State
+from tests.support.contract import REFERENCE
 from tests.support.fakecluster.cluster import FakeCluster
 from tests.support.kubectl import KUBECTL
 
@@ -38,7 +39,8 @@ def kubectl(*args: str, stdin: str | None = None) -> Any:
 
 
 def rendered(overlay: Path, kind: str, name: str) -> dict[str, Any]:
-    docs = [d for d in yaml.safe_load_all(kubectl("kustomize", str(overlay))) if d]
+    """Return one object of the reference service rendered over the overlay."""
+    docs = render_overlay(REFERENCE, overlay, KUBECTL)
     (doc,) = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
     return dict(doc)
 
@@ -61,7 +63,7 @@ def test_release_names(image: str, rid: str | None, tag: str | None) -> None:
 
 
 def test_migration_job_renders_valid_for_the_release(overlay: Path, tmp_path: Path) -> None:
-    job = render_job(Kubectl("flask-kit"), overlay, "app-migrate", IMAGE)
+    job = render_job(Kubectl("flask-kit", binary=KUBECTL), REFERENCE, overlay, IMAGE)
     assert job["metadata"]["name"] == "app-migrate-0123456789ab"
     assert job["metadata"]["namespace"] == "flask-kit"
     assert job["metadata"]["labels"]["kit.rollout/release"] == "0123456789ab"
@@ -69,7 +71,9 @@ def test_migration_job_renders_valid_for_the_release(overlay: Path, tmp_path: Pa
     (container,) = pod["containers"]
     assert (container["name"], container["image"]) == ("migrate", IMAGE)
     # The owner ensures the app's least-privilege role, then migrates, in the release's image.
-    assert container["args"] == ["sh", "-c", "flask db-grant-app-role && exec flask db upgrade"]
+    assert REFERENCE.migrate is not None
+    assert container["args"] == migrate_args(REFERENCE.migrate)
+    assert container["args"][-1].endswith("&& exec flask --app app.wsgi db upgrade head")
     assert pod["serviceAccountName"] == "app-migrate"
     # The ConfigMap it reads is the hashed one the overlay applied.
     cm = rendered(overlay, "Job", "app-migrate")["spec"]["template"]["spec"]["containers"][0]

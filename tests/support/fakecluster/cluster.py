@@ -77,7 +77,7 @@ class FakeCluster:
 
     def labels(self, colour: str | None = None) -> dict[str, str]:
         """The labels of the service's web pods (of one colour)."""
-        labels = {"app.kubernetes.io/name": self.contract.kubernetes.prefix,
+        labels = {"app.kubernetes.io/name": self.contract.name,
                   "app.kubernetes.io/component": "web"}  # fmt: skip
         return labels | ({"color": colour} if colour else {})
 

@@ -1,0 +1,1 @@
+"""The load gate other-kit.toml names (a stub: only its existence is checked)."""

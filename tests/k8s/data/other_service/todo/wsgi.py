@@ -1,0 +1,1 @@
+"""The WSGI entry other-kit.toml names (a stub: only its existence is checked)."""
