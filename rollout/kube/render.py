@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from kitcore.contract import Contract, Migrate
 from kitcore.paths import KIT_ROOT
