@@ -13,11 +13,7 @@ export FLASK_APP := app.wsgi
 # uv trusts the operating system's CA store, as apt, git and curl do (corporate proxies add theirs).
 export UV_SYSTEM_CERTS := 1
 
-<<<<<<< HEAD
-.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose compose-config contract up down status demo demo-rollback bench validate overlay-config i18n seed bench-rollout worker audit
-=======
-.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose-config up down status demo demo-rollback bench validate render overlay-config i18n seed bench-rollout worker audit
->>>>>>> k8s-track
+.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose compose-config contract up down status demo demo-rollback bench validate render overlay-config i18n seed bench-rollout worker audit
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'

@@ -201,7 +201,7 @@ def test_worker_and_migration_commands(docs: list[Doc], service: Contract) -> No
     job = get(docs, "Job", service.k8s_name("migrate"))["spec"]
     (container,) = job["template"]["spec"]["containers"]  # one container: `rollout` sets its image
     assert container["args"] == migrate_args(service.migrate)
-    assert container["args"][-1] == "upgrade" or container["args"][-1].endswith(" upgrade")
+    assert container["args"][-1] == "head" or container["args"][-1].endswith(" upgrade head")
     assert job["template"]["spec"]["restartPolicy"] == "Never"
     assert job["backoffLimit"] <= 1
     assert job["activeDeadlineSeconds"] > 0
