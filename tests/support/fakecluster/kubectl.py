@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.fakecluster import jobs
 from tests.support.fakecluster.world import ApiError, Obj, World, kind_of, parse_selector
 
 WORLD = Path(os.environ.get("FAKE_CLUSTER", "/nonexistent"))
@@ -89,24 +90,13 @@ def write(verb: str, args: list[str], stdin: str) -> int:
     obj = json.loads(stdin)
     with World.open(WORLD, write=True) as world:
         if obj["kind"] == "Job" and verb == "create":
-            obj["status"] = job_status(world)
+            obj["status"] = jobs.on_create(world, obj)
         stored = world.put(obj, create=verb == "create")
     if option(args, "-o") == "json":
         print(json.dumps(stored))
     else:
         print(f"{obj['kind'].lower()}/{obj['metadata']['name']} {verb}d")
     return 0
-
-
-def job_status(world: World) -> Obj:
-    """Decide a new Job's outcome: the test's `job` failure mode, else it completes."""
-    outcome = world.data["fail"].get("job", "complete")
-    conditions = {
-        "complete": [{"type": "Complete", "status": "True"}],
-        "failed": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
-                    "message": "Job has reached the specified backoff limit"}],
-    }.get(outcome, [])  # fmt: skip
-    return {"conditions": conditions}
 
 
 def mutate(verb: str, args: list[str]) -> int:
@@ -228,7 +218,7 @@ def main(argv: list[str]) -> int:
             return exec_(args)
         if verb == "logs":
             with World.open(WORLD) as world:
-                print(world.data["job_log"])
+                print(jobs.logs(world, args[1].partition("/")[2]))
             return 0
         if verb == "port-forward":
             from tests.support.fakecluster.pod import port_forward
