@@ -9,13 +9,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 
 from kitcore.contract import Contract, ContractError, load_contract
 from kitcore.release import ReleaseError
 from rollout.errors import RolloutFailed, RolloutLocked, TargetError
 from rollout.exitcodes import Exit, help_text
-from rollout.kube.render import RenderError, overlay_path, render_yaml
+from rollout.kube.apply import shared_objects
+from rollout.kube.render import RenderError, overlay_path, render_overlay, render_yaml
 from rollout.targets import TARGETS, build_target
 from rollout.targets.base import ReleaseRequest
 from rollout.verify.gates import GateConfigError
@@ -92,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--contract", help="the service's kit.toml (default: $KIT_CONTRACT, else the kit's own)"
     )
     render.add_argument("--kubectl", help="kubectl binary (default: the locked one, else PATH's)")
+    render.add_argument(
+        "--shared", action="store_true",
+        help="leave out what only a rollout changes (the colours, the worker, the migration Job): "
+        "what to apply after the first install",
+    )  # fmt: skip
     return parser
 
 
@@ -99,7 +106,12 @@ def run(args: argparse.Namespace, console: Console) -> Exit:
     """Dispatch one parsed command to the command layer."""
     contract = load_contract(args.contract)
     if args.command == "render":
-        sys.stdout.write(render_yaml(contract, overlay_path(args.overlay), args.kubectl))
+        overlay = overlay_path(args.overlay)
+        if not args.shared:
+            sys.stdout.write(render_yaml(contract, overlay, args.kubectl))
+        else:
+            docs = shared_objects(render_overlay(contract, overlay, args.kubectl), contract)
+            sys.stdout.write(yaml.safe_dump_all(docs, sort_keys=False))
         return Exit.PROMOTED  # 0: done
 
     from rollout import commands  # after parsing: --help stays fast

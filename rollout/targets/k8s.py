@@ -21,11 +21,14 @@ from kitcore.paths import KIT_ROOT
 from kitcore.release import Release, ReleaseError
 from rollout.errors import TargetError
 from rollout.kube import Kubectl, PortForward
+from rollout.kube.apply import SWITCH_MANAGER, colour_objects, server_side_apply, worker_objects
 from rollout.kube.config import K8sConfig
 from rollout.kube.images import image_tag
 from rollout.kube.migrate import database_heads, render_job, run_job
 from rollout.kube.objects import Obj, container, name_of, pod_ready, replicas, selector_colour
 from rollout.kube.overlay import overlay_public_url
+from rollout.kube.overview import WEB, colour_rows, pod_rows
+from rollout.kube.render import RenderError, render_overlay
 from rollout.kube.store import ClusterStore
 from rollout.kube.waits import diagnose, wait_endpoints, wait_settled
 from rollout.store import Store
@@ -33,8 +36,6 @@ from rollout.targets.base import ReleaseRequest, TargetStatus
 from rollout.verify.smoke import smoke
 from rollout.verify.testinfra import POD_CHECKS, PodSpec, run_testinfra, service_facts
 from rollout.verify.verdict import Verdict
-
-WEB = "app.kubernetes.io/component=web"
 
 
 class K8sTarget:
@@ -53,6 +54,7 @@ class K8sTarget:
             contract.k8s_name("preview"),
         )
         self.preview = PortForward(self.kubectl, f"service/{self.preview_svc}", 80)
+        self._docs: list[Obj] | None = None
         atexit.register(self.close)  # never leave a port-forward behind
 
     def store(self) -> Store:
@@ -101,9 +103,13 @@ class K8sTarget:
 
     # -- Target interface ----------------------------------------------------------------------
     def ensure_ready(self) -> None:
-        """Check the cluster answers; repair preview if a half-done switch left it on active."""
+        """Check the cluster answers; give the Services their colours after a first install
+        (the manifests leave `color` to the switch), or repair a half-done switch's preview."""
         services = self._services()
         active = selector_colour(services[self.active_svc])
+        if active is None:
+            active = "blue"  # first install: blue serves first, as documented
+            self._patch(self.active_svc, active)
         if active not in COLOURS:
             raise TargetError(f"{self.active_svc} selects color={active!r}, not blue or green")
         if selector_colour(services[self.preview_svc]) != other(active):
@@ -126,12 +132,15 @@ class K8sTarget:
         return Release(image_tag(image) or "", KIT_ROOT, image) if image else None
 
     def start(self, colour: str, release: Release) -> None:
-        """Set the image, scale up from 0, wait for the rollout and for old pods to be gone."""
+        """Apply the colour's rendered objects with the image, scale up from 0, wait."""
         if not release.image:
             raise TargetError("the k8s target needs an image (--image)")
         deployment = f"deployment/{self.contract.k8s_name(colour)}"
         wanted = max(replicas(self._deployment(other(colour))), 1)
-        self.kubectl.run("set", "image", deployment, f"{self.container}={release.image}")
+        # Config, resources and probes roll out with the image, through the same gates.
+        server_side_apply(
+            self.kubectl, colour_objects(self._rendered(), self.contract, colour, release.image)
+        )
         if replicas(self._deployment(colour)) == 0:
             # Back from 0, its HPA (paused at 0 replicas) resumes by itself.
             self.kubectl.run("scale", deployment, f"--replicas={wanted}")
@@ -231,8 +240,23 @@ class K8sTarget:
         wait_endpoints(self.kubectl, self.active_svc, colour, prefix, timeout, self.cfg.poll_s)
 
     def _patch(self, service: str, colour: str) -> None:
+        """Point a Service's selector at a colour: the one field the switch owns."""
         patch = KIT_ROOT / "k8s" / "patches" / f"switch-to-{colour}.patch.yaml"
-        self.kubectl.run("patch", "service", service, "--type", "merge", "--patch-file", str(patch))
+        self.kubectl.run(
+            "patch", "service", service, "--type", "merge", "--patch-file", str(patch),
+            f"--field-manager={SWITCH_MANAGER}",
+        )  # fmt: skip
+
+    def _rendered(self) -> list[Obj]:
+        """The overlay rendered with the service layer (once per target)."""
+        if self._docs is None:
+            if self.cfg.overlay is None:
+                raise TargetError("this needs --overlay (dev, staging, prod or a path)")
+            try:
+                self._docs = render_overlay(self.contract, self.cfg.overlay, self.kubectl.binary)
+            except RenderError as exc:
+                raise TargetError(str(exc)) from None
+        return self._docs
 
     def stop(self, colour: str) -> None:
         """Scale the colour to 0 (its HPA pauses at 0); the worker follows the serving image."""
@@ -242,10 +266,10 @@ class K8sTarget:
             raise TargetError(f"refusing to scale down {colour}: {self.active_svc} selects it")
         self.kubectl.run("scale", f"deployment/{self.contract.k8s_name(colour)}", "--replicas=0")
         serving = container(self._deployment(active), self.container)["image"]
-        worker_name = self.contract.k8s_name("worker")
-        worker = self.kubectl.get_one("deployment", worker_name, missing_ok=True)
-        if worker is not None and container(worker, "worker").get("image") != serving:
-            self.kubectl.run("set", "image", f"deployment/{worker_name}", f"worker={serving}")
+        worker = worker_objects(self._rendered(), self.contract, serving)
+        if worker:  # the worker runs the promoted release, with its config
+            server_side_apply(self.kubectl, worker)
+            worker_name = self.contract.k8s_name("worker")
             timeout = self.cfg.rollout_timeout_s
             self.kubectl.run(
                 "rollout", "status", f"deployment/{worker_name}", f"--timeout={timeout:.0f}s",
@@ -254,24 +278,9 @@ class K8sTarget:
 
     def status(self) -> TargetStatus:
         """Read Services, web Deployments, HPAs and pods."""
-        services = self._services()
-        hpas = {name_of(h): h for h in self.kubectl.get("hpa")}
-        colours: dict[str, dict[str, str]] = {}
-        for dep in self.kubectl.get("deployment", selector=WEB):
-            colour = name_of(dep).removeprefix(f"{self.contract.kubernetes.prefix}-")
-            hpa = hpas.get(name_of(dep), {}).get("status", {})
-            colours[colour] = {
-                "image": str(container(dep, self.container).get("image")),
-                "replicas": str(replicas(dep)),
-                "ready": str(dep.get("status", {}).get("readyReplicas") or 0),
-                "hpa": f"{hpa.get('currentReplicas', '-')}/{hpa.get('desiredReplicas', '-')}",
-            }
-        pods = [
-            {"pod": name_of(p), "color": p["metadata"].get("labels", {}).get("color", ""),
-             "ready": str(pod_ready(p)), "image": str(container(p, self.container).get("image"))}
-            for p in self.kubectl.get("pods", selector=WEB)
-        ]  # fmt: skip
-        return TargetStatus(selector_colour(services[self.active_svc]), colours, pods)
+        active = selector_colour(self._services()[self.active_svc])
+        colours = colour_rows(self.kubectl, self.contract)
+        return TargetStatus(active, colours, pod_rows(self.kubectl, self.contract))
 
     def close(self) -> None:
         """Stop the port-forward (also at interpreter exit)."""

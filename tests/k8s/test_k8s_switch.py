@@ -86,8 +86,14 @@ def test_switch_to_green_and_back(
     rendered: dict[str, list[Doc]], service: Contract, overlay: str, tmp_path: Path
 ) -> None:
     docs = rendered[overlay]
-    active = get(docs, "Service", service.k8s_name("active"))
-    preview = get(docs, "Service", service.k8s_name("preview"))
+    rendered_active = get(docs, "Service", service.k8s_name("active"))
+    rendered_preview = get(docs, "Service", service.k8s_name("preview"))
+    # As rendered, no colour (the switch owns it); the rollout's first command sets both.
+    assert colours_selected(docs, rendered_active) == list(COLORS)
+    active, preview = (
+        switch(tmp_path, rendered_active, "blue"),
+        switch(tmp_path, rendered_preview, "green"),
+    )
     assert (colours_selected(docs, active), colours_selected(docs, preview)) == (
         ["blue"],
         ["green"],

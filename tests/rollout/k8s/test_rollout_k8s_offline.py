@@ -167,7 +167,7 @@ def test_rollback_without_a_previous_promotion_is_refused(
 
 
 def test_rollback_restores_the_previous_promoted_image_then_switches(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_cluster: FakeCluster
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_cluster: FakeCluster, overlay: Path
 ) -> None:
     """green serves v2; blue was left with a release that failed its gate (v3), at 0."""
     v3 = "registry.example/flask-kit:v3"
@@ -187,7 +187,7 @@ def test_rollback_restores_the_previous_promoted_image_then_switches(
     state = State(active="green", history=[promoted("v1", V1, "blue"), promoted("v2", V2, "green")])
     state.mark("blue", Release("v3", Path("."), v3), FAILED)
     ClusterStore(kubectl, "app").save(state)
-    args = ("rollback", "--target", "k8s", "--context", "kind-e2e")
+    args = ("rollback", "--target", "k8s", "--context", "kind-e2e", "--overlay", str(overlay))
     before = len(fake_cluster.calls())
     assert cli(tmp_path, monkeypatch, *args) == 0
     assert fake_cluster.serving() == {V1}  # never v3

@@ -77,7 +77,6 @@ def test_the_lease_refuses_a_second_holder_and_names_the_first(fake_cluster: Fak
     first, second = store(fake_cluster), store(fake_cluster)
     with first.lock("deploy v2"):
         assert first.is_locked()
-        assert refusal(second) == refusal(second)
         assert refusal(second).startswith("another rollout is running")
         assert "deploy v2" in refusal(second)
     assert not second.is_locked()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kitcore.contract import Contract
+from tests.support.fakecluster import ssa
 from tests.support.fakecluster.world import Obj, World
 
 REPO = Path(__file__).resolve().parents[3]
@@ -74,6 +75,19 @@ class FakeCluster:
                 world.put(self.service(role, colour), create=True)
             world.data["events"] = []
             world.event("seeded")  # the trace starts here
+
+    def first_install(self, docs: list[Obj], manager: str = "kit-bootstrap") -> None:
+        """Apply a rendered overlay server-side, as the documented first install does."""
+        with self.world() as world:
+            for doc in docs:
+                ssa.apply(world, doc, manager, force=False)
+            world.data["events"] = []
+            world.event("installed")  # the trace starts here
+
+    def owner(self, kind: str, name: str, field: str) -> str:
+        """The field manager that owns a field (dotted path, e.g. spec.selector.color)."""
+        with self.world(write=False) as world:
+            return ssa.owner_of(world, f"{kind}/{name}", tuple(field.split(".")))
 
     def labels(self, colour: str | None = None) -> dict[str, str]:
         """The labels of the service's web pods (of one colour)."""

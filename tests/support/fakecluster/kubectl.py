@@ -8,13 +8,14 @@ the rollout mid-phase.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
 import time
 from pathlib import Path
 
-from tests.support.fakecluster import jobs
+from tests.support.fakecluster import jobs, ssa
 from tests.support.fakecluster.world import ApiError, Obj, World, kind_of, parse_selector
 
 WORLD = Path(os.environ.get("FAKE_CLUSTER", "/nonexistent"))
@@ -99,6 +100,19 @@ def write(verb: str, args: list[str], stdin: str) -> int:
     return 0
 
 
+def apply(args: list[str], stdin: str) -> int:
+    """apply --server-side --field-manager=M [--force-conflicts] -f -: server-side apply."""
+    if "--server-side" not in args:
+        print("fake cluster: only server-side apply is modelled", file=sys.stderr)
+        return 2
+    manager = option(args, "--field-manager") or "kubectl"
+    with World.open(WORLD, write=True) as world:
+        for manifest in ssa.manifests(stdin):
+            ssa.apply(world, manifest, manager, force="--force-conflicts" in args)
+            print(f"{manifest['kind'].lower()}/{manifest['metadata']['name']} serverside-applied")
+    return 0
+
+
 def mutate(verb: str, args: list[str]) -> int:
     """set image, scale, patch, annotate, delete."""
     with World.open(WORLD, write=True) as world:
@@ -139,10 +153,13 @@ def patch_object(world: World, kind: str, name: str, args: list[str]) -> None:
     else:
         patch = json.loads(option(args, "-p") or option(args, "--patch") or "{}")
     obj = world.update(kind, name)
+    before = copy.deepcopy(obj)
     if kind == "Service" and world.data["fail"].get("endpoints"):
         world.data["stale_selector"].setdefault(name, dict(obj["spec"].get("selector") or {}))
     merge(obj, patch)
     world.touch(obj, f"patch {kind} {name} {json.dumps(patch, sort_keys=True)}")
+    manager = option(args, "--field-manager") or "kubectl-patch"
+    ssa.took_over(world, f"{kind}/{name}", before, obj, manager)
 
 
 def merge(target: Obj, patch: Obj) -> None:
@@ -210,6 +227,8 @@ def main(argv: list[str]) -> int:
             return get(args[1:])
         if verb in ("create", "replace"):
             return write(verb, args, stdin)
+        if verb == "apply":
+            return apply(args, stdin)
         if verb in ("set", "scale", "patch", "annotate", "delete"):
             return mutate(verb, args)
         if verb == "rollout":
