@@ -367,3 +367,20 @@ def test_alerts_cover_the_slos(rendered: Rendered, service: Contract) -> None:
     }
     roles = {s["metadata"]["labels"]["role"] for s in services}
     assert roles == {"active", "preview"}
+
+
+def test_the_deployer_may_keep_the_rollouts_state_and_lock(
+    docs: list[Doc], service: Contract
+) -> None:
+    """Every verb rollout/kube/store.py and lease.py send, granted in the namespace only."""
+    name = service.k8s_name("rollout")
+    role = get(docs, "Role", name)
+    granted = {(g, r): set(rule["verbs"]) for rule in role["rules"]
+               for g in rule["apiGroups"] for r in rule["resources"]}  # fmt: skip
+    assert granted[("coordination.k8s.io", "leases")] >= {"get", "create", "update", "patch"}
+    assert granted[("", "configmaps")] >= {"get", "create", "update"}
+    assert not [v for verbs in granted.values() for v in verbs if v in ("*", "delete")]
+    binding = get(docs, "RoleBinding", name)
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                                  "name": name}  # fmt: skip
+    assert not of_kind(docs, "ClusterRole")

@@ -217,6 +217,21 @@ def test_a_switch_killed_half_way_is_undone_by_up(stack: LocalStack) -> None:
     stack.stop_colour("blue")
 
 
+def test_redis_down_degrades_readiness_instead_of_failing_it(stack: LocalStack) -> None:
+    """Only the database makes a colour unready: with Redis gone the site keeps serving."""
+    stack.supervisor.stop(["redis"], timeout=30)
+    try:
+        ready = get(stack, f"{stack.public_url}/readyz")
+        assert ready.status_code == 200, ready.text
+        assert "redis" in ready.json()["degraded"]  # reported, not fatal
+        items = get(stack, f"{stack.public_url}/api/v1/items")
+        assert items.status_code == 200, items.text
+        assert get(stack, f"{stack.public_url}/healthz").status_code == 200
+    finally:
+        stack.supervisor.start("redis")
+    assert get(stack, f"{stack.public_url}/readyz").status_code == 200
+
+
 def test_cli_status_and_bad_input(stack: LocalStack) -> None:
     env = os.environ | {k: str(v) for k, v in PORTS.items()}
     env["KIT_STATE_DIR"] = str(stack.config.state_dir)
