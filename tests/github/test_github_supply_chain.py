@@ -29,7 +29,7 @@ def test_make_audit_fails_on_what_it_cannot_audit() -> None:
         ["make", "-n", "-s", "-C", str(ROOT), "audit"], capture_output=True, text=True, check=True
     )
     recipe = done.stdout.replace("\\\n", " ")
-    assert "\"$uv\" export --frozen --all-groups" in recipe  # the pinned uv (ensure-uv.sh)
+    assert '"$uv" export --frozen --all-groups' in recipe  # the pinned uv (ensure-uv.sh)
     assert "--no-hashes" not in recipe
     audit = next(line for line in recipe.splitlines() if "pip-audit" in line)
     for flag in ("--strict", "--vulnerability-service pypi", "--require-hashes"):

@@ -66,4 +66,3 @@ def test_operators_apply_everything_but_what_a_rollout_owns(docs: list[Obj]) -> 
 def test_a_render_without_the_colour_is_refused(docs: list[Obj]) -> None:
     with pytest.raises(ValueError, match="no Deployment 'app-blue'"):
         colour_objects([d for d in docs if name_of(d) != "app-blue"], REFERENCE, "blue", IMAGE)
-
