@@ -205,8 +205,7 @@ class Contract(Section):
 
 def contract_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """Return the contract file: explicit, else $KIT_CONTRACT, else the kit's own kit.toml."""
-    chosen = explicit or os.environ.get(CONTRACT_ENV) or KIT_ROOT / CONTRACT_FILE
-    path = Path(chosen)
+    path = Path(explicit or os.environ.get(CONTRACT_ENV) or KIT_ROOT / CONTRACT_FILE)
     return path / CONTRACT_FILE if path.is_dir() else path
 
 
