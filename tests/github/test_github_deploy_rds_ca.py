@@ -6,8 +6,6 @@ from typing import Any
 
 from workflow_model import load, steps, uses
 
-from tests.support.contract import REFERENCE
-
 WORKFLOW = load("deploy.yml")
 BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
 
@@ -34,5 +32,7 @@ def test_every_rollout_first_applies_the_checked_bundle() -> None:
         )
         # Fetched and checked with no credentials around; applied before the pods need it.
         assert render < credentials < kubeconfig < apply < rollout, name
-        # The namespace the service layer renders (the overlays name none).
-        assert f"-n {REFERENCE.kubernetes.namespace} " in job_steps[apply]["run"]
+        # The namespace the service layer renders (the overlays name none), read from the contract.
+        assert '-n "$NS" ' in job_steps[apply]["run"]
+        names = _index(job_steps, "kitcore.contract get kubernetes.namespace")
+        assert names < apply, name

@@ -77,7 +77,8 @@ def test_deploy_runs_each_environment_in_order_behind_its_environment() -> None:
         assert job["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": False}
         runs = " ".join(s.get("run", "") for s in job["steps"])
         assert "aws eks update-kubeconfig" in runs
-        assert f"rollout deploy --target k8s --overlay {env} --context flask-kit-{env}" in runs
+        assert f"rollout deploy --target k8s --overlay {env} --context kit-{env}" in runs
+        assert "kitcore.contract get kubernetes.namespace" in runs  # the contract names it
         assert '--image "$IMAGE" --version "$VERSION"' in runs
         aws = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
         assert aws["with"]["role-to-assume"] == "${{ vars.DEPLOY_ROLE_ARN }}"
@@ -85,20 +86,32 @@ def test_deploy_runs_each_environment_in_order_behind_its_environment() -> None:
         assert checkout["with"]["ref"] == "${{ inputs.version }}"
 
 
-def test_e2e_runs_the_whole_flow_twice_a_rollback_and_failing_releases() -> None:
+def test_e2e_runs_every_failure_path_for_real() -> None:
     doc = load("k8s-e2e.yml")
     (job,) = doc["jobs"].values()
     runs = [s.get("run", "") for s in job["steps"]]
     deploys = [r for r in runs if "rollout deploy --target k8s" in r]
-    assert len(deploys) == 4
-    assert "flask-kit:e2e-1" in deploys[0]
-    assert "flask-kit:e2e-2" in deploys[1]
+    assert len(deploys) == 8
+    assert '"$IMAGE_NAME:e2e-1"' in deploys[0]
+    assert '"$IMAGE_NAME:e2e-2"' in deploys[1]
     assert "post_switch.min_requests" in deploys[2]
     assert 'test "$code" = 11' in deploys[2]
     assert 'test "$code" = 5' in deploys[3]
+    assert "config.env" in deploys[4]
+    assert 'kill -TERM "$pid"' in deploys[5]
+    assert 'test "$code" = 130' in deploys[5]
+    assert '"0 3 "' in deploys[6]  # two deployers: one proceeds, one is refused
+    assert 'kill -KILL "$pid"' in deploys[7]
     assert any("rollout rollback --target k8s" in r for r in runs)
     assert any("kind load docker-image" in r for r in runs)
     assert any("ingress-nginx" in r and "kind/deploy.yaml" in r for r in runs)
+    # Every name comes from the contract; none of the reference app's is written down.
+    text = (WORKFLOWS / "k8s-e2e.yml").read_text()
+    assert "python -m kitcore.contract get kubernetes.namespace" in text
+    for name in ("flask-kit:", "app-active", "app-blue", "app-green", "NS: flask-kit"):
+        assert name not in text
+    for script in ("expect.sh", "rollout-phase.sh"):
+        assert (REPO_ROOT / "tests/rollout/k8s/e2e" / script).stat().st_mode & 0o111
     kind = next(s for s in job["steps"] if "kind-action" in s.get("uses", ""))
     assert (REPO_ROOT / kind["with"]["config"]).exists()
 
