@@ -22,6 +22,7 @@ from rollout.faults import broken_release
 from rollout.flow import Options, Rollout
 from rollout.outcome import Outcome
 from rollout.report.windows import report_dir
+from rollout.state import FAILED
 from rollout.status import status
 from rollout.store import FileStore
 from rollout.targets.local import LocalTarget
@@ -136,6 +137,19 @@ def test_failing_gate_blocks_the_switch(live: Live) -> None:
     assert "p95" in outcome.reason
     assert live.stack.active_colour() == active  # type: ignore[attr-defined]
     assert "pre-switch gate failed" in (outcome.report_dir / "summary.txt").read_text()
+
+
+def test_rollback_after_a_refused_release_goes_to_the_last_good_one(live: Live) -> None:
+    """The same semantics as on a cluster: the last promoted release, never the refused one."""
+    stack: Any = live.stack
+    store = live.target.store()  # type: ignore[attr-defined]
+    refused = store.load().history[-1]
+    assert (refused.version, refused.outcome) == ("live-slow", "failed")
+    assert store.load().standing(refused.to_colour) == FAILED
+    code = rollback(live.target, store, Console(quiet=True))  # type: ignore[arg-type]
+    assert code == Exit.PROMOTED
+    answered = stack.status().colours[stack.active_colour()].version
+    assert answered == "live-v3"  # promoted before the rollback to live-v2; never live-slow
 
 
 class ArmingTarget(LocalTarget):
