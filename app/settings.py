@@ -54,6 +54,11 @@ class DatabaseSettings(BaseSettings):
     max_overflow: int = Field(default=5, ge=0)
     pool_timeout: float = Field(default=3.0, gt=0)  # seconds to wait for a pooled connection
     pool_recycle: int = Field(default=1800, ge=-1)
+    # Migrations (`flask db upgrade`) run with their own bounds: an index build or a backfill may
+    # take long (0: no limit), but waiting for a lock must fail fast rather than queue every
+    # query of the serving version behind the migration's lock request.
+    migration_statement_timeout_ms: int = Field(default=3_600_000, ge=0)
+    migration_lock_timeout_ms: int = Field(default=3000, ge=0)
 
 
 class RedisSettings(BaseSettings):
