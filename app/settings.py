@@ -190,6 +190,8 @@ class Settings(BaseSettings):
 
     app_env: AppEnv = AppEnv.DEVELOPMENT
     secret_key: str = ""
+    # Retired secret keys, comma-separated, newest first: still verified, never used to sign.
+    secret_key_fallbacks: str = ""
     log_level: str = "INFO"
     log_requests: bool = True
     app_version: str = "dev"
@@ -214,6 +216,8 @@ class Settings(BaseSettings):
                     f"SECRET_KEY is too short for production "
                     f"(at least {MIN_SECRET_KEY_LENGTH} characters)"
                 )
+            for old in self.fallback_keys:
+                _require("SECRET_KEY_FALLBACKS", old)
             _require("DATABASE_URL", self.database.url)
             _require("REDIS_URL", self.redis.url)
         else:
@@ -225,6 +229,11 @@ class Settings(BaseSettings):
                 )
         self.log_level = self.log_level.upper()
         return self
+
+    @property
+    def fallback_keys(self) -> list[str]:
+        """Return SECRET_KEY_FALLBACKS as a list, newest first."""
+        return [key.strip() for key in self.secret_key_fallbacks.split(",") if key.strip()]
 
     @property
     def is_production(self) -> bool:
@@ -266,6 +275,13 @@ def _require(name: str, value: str) -> None:
         raise ValueError(f"{name} holds a placeholder value; set a real one for production")
 
 
+# Every section class, to name a failing variable with its section's env prefix.
+_SECTIONS = (
+    *(DatabaseSettings, RedisSettings, ApiSettings, AuthSettings, SecuritySettings),
+    *(S3Settings, UploadSettings, SmtpSettings, WorkerSettings),
+)
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings from the environment, turning validation errors into one line."""
     try:
@@ -273,18 +289,7 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         # A section's own error names its field without the section's env prefix.
-        sections = (
-            Settings,
-            DatabaseSettings,
-            RedisSettings,
-            ApiSettings,
-            AuthSettings,
-            SecuritySettings,
-            S3Settings,
-            UploadSettings,
-            SmtpSettings,
-            WorkerSettings,
-        )
+        sections = (Settings, *_SECTIONS)
         env_prefix = {cls.__name__: cls.model_config.get("env_prefix", "") for cls in sections}
         loc = "_".join(str(part) for part in first["loc"]).upper()
         where = f"{env_prefix.get(exc.title, '')}{loc}" if loc else ""

@@ -12,6 +12,7 @@ from app.auth.revocation import expiry_of, is_revoked, revoke
 from app.errors import error_response
 from app.extensions import jwt
 from app.models import User
+from app.security.keys import JWT, key_id, keys_for
 from app.services.users import load_active_user
 from app.settings import Settings
 
@@ -21,7 +22,7 @@ BEARER = 'Bearer realm="api"'
 def jwt_config(settings: Settings) -> dict[str, object]:
     """Return the JWT_* config keys for SETTINGS."""
     return {
-        "JWT_SECRET_KEY": settings.secret_key,
+        "JWT_SECRET_KEY": keys_for(settings, JWT).current,
         "JWT_ALGORITHM": "HS256",
         "JWT_TOKEN_LOCATION": ["headers"],
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=settings.auth.access_token_minutes),
@@ -66,6 +67,16 @@ def init_tokens(app: Flask, settings: Settings) -> None:
     """Bind flask-jwt-extended and route its failures to our JSON errors."""
     app.config.update(jwt_config(settings))
     jwt.init_app(app)
+    keys = keys_for(settings, JWT)
+
+    @jwt.additional_headers_loader
+    def _kid(_identity: Any) -> dict[str, str]:
+        return {"kid": key_id(keys.current)}
+
+    @jwt.decode_key_loader
+    def _decode_key(header: dict[str, Any], _payload: dict[str, Any]) -> str:
+        # A token signed before a rotation names a fallback key; an unknown kid fails to verify.
+        return keys.by_id(header.get("kid")) or keys.current
 
     @jwt.user_lookup_loader
     def _load_user(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:

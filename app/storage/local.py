@@ -25,13 +25,13 @@ SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,254}$")
 class LocalStorage:
     """Objects as files under ROOT, with a JSON sidecar holding the content type."""
 
-    def __init__(self, root: Path, secret_key: str) -> None:
+    def __init__(self, root: Path, keys: list[str]) -> None:
         self.root = root
-        self.secret_key = secret_key
+        self.keys = keys  # oldest first: signs with the last, verifies with all
 
     def serializer(self, salt: str) -> URLSafeTimedSerializer:
         """Return the signer for one purpose (upload or download)."""
-        return URLSafeTimedSerializer(self.secret_key, salt=salt)
+        return URLSafeTimedSerializer(self.keys, salt=salt)
 
     def path(self, key: str) -> Path:
         """Return the file of KEY, refusing anything that could leave the root."""
