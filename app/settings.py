@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
 import limits
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Words of the values people paste from examples and templates ("change-me", "<your secret key
-# here>", the kit's own APP_PASSWORD): a value made of these words only is refused in production
-# as if unset. Whole words, never substrings: a random key may well contain "xxx" or "todo".
-# fmt: off
-PLACEHOLDER_WORDS = frozenset({
-    "change", "me", "changeme", "replace", "replaceme", "placeholder", "example", "todo",
-    "fixme", "tbd", "xxx", "your", "secret", "key", "here", "password", "app", "insert", "set",
-    "this", "dummy",
-})
-# fmt: on
-# Reserved for documentation (RFC 2606): no real server is ever named so.
-DOCUMENTATION_DOMAINS = ("example.com", "example.net", "example.org", "example")
+from app.placeholders import is_placeholder, placeholder_url
+
 MIN_SECRET_KEY_LENGTH = 16
 
 
@@ -250,28 +238,11 @@ class Settings(BaseSettings):
         return url
 
 
-def is_placeholder(value: str) -> bool:
-    """Tell whether VALUE is made of placeholder words only (e.g. "change-me", "<your key>")."""
-    words = re.findall(r"[a-z0-9]+", value.lower())
-    return bool(words) and all(w in PLACEHOLDER_WORDS or set(w) == {"x"} for w in words)
-
-
-def _placeholder_url(value: str) -> bool:
-    """Tell whether a service URL names a documentation host or a placeholder password."""
-    try:
-        parts = urlsplit(value)
-        host, password = (parts.hostname or "").rstrip("."), parts.password or ""
-    except ValueError:
-        return False  # not a URL: the driver will say what is wrong with it
-    documentation = any(host == d or host.endswith("." + d) for d in DOCUMENTATION_DOMAINS)
-    return documentation or is_placeholder(password)
-
-
 def _require(name: str, value: str) -> None:
     """Refuse an unset or placeholder value for a required production variable."""
     if not value.strip():
         raise ValueError(f"{name} must be set when APP_ENV=production")
-    if is_placeholder(value) or ("://" in value and _placeholder_url(value)):
+    if is_placeholder(value) or ("://" in value and placeholder_url(value)):
         raise ValueError(f"{name} holds a placeholder value; set a real one for production")
 
 
