@@ -73,6 +73,8 @@ class AuthSettings(BaseSettings):
 
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=14, ge=1, le=365)
+    # Browser sessions end this long after sign-in (server-side too: sign-out ends them at once).
+    session_hours: int = Field(default=12, ge=1, le=31 * 24)
     # flask-limiter strings; per client IP and, for sign-in, per account as well.
     login_rate_limit: str = "10/minute;50/hour"
     register_rate_limit: str = "5/minute;20/hour"
