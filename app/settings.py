@@ -75,8 +75,10 @@ class AuthSettings(BaseSettings):
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     # Browser sessions end this long after sign-in (server-side too: sign-out ends them at once).
     session_hours: int = Field(default=12, ge=1, le=31 * 24)
-    # flask-limiter strings; per client IP and, for sign-in, per account as well.
+    # flask-limiter strings, per client IP; failed sign-ins back off per account and client.
     login_rate_limit: str = "10/minute;50/hour"
+    login_backoff_after: int = Field(default=5, ge=0, le=100)  # failures before any wait
+    login_backoff_max_seconds: int = Field(default=900, ge=1, le=24 * 3600)
     register_rate_limit: str = "5/minute;20/hour"
     refresh_rate_limit: str = "30/minute"
     # argon2id cost of new password hashes (argon2-cffi's RFC 9106 defaults); raising them

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import User, UserSession
 from app.models.base import utcnow
+from app.security.emails import normalized_email
 from app.security.passwords import (
     hash_password,
     needs_rehash,
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 def normalize_email(email: str) -> str:
     """Return the normalized address or raise InvalidInputError."""
     try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
+        return normalized_email(email)
     except EmailNotValidError as exc:
         raise InvalidInputError(f"invalid email address {email!r}: {exc}") from None
 
