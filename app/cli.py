@@ -1,4 +1,6 @@
-"""Operational commands: `flask create-admin EMAIL`, `flask seed`, `flask db-grant-app-role`."""
+"""Operational commands: `flask create-admin EMAIL`, `flask seed`, `flask db-grant-app-role`,
+`flask uploads-reap` (also run by the worker between jobs; for a CronJob where none runs).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from psycopg import sql
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.jobs.periodic import reap_stuck_uploads
 from app.security.passwords import password_problem
 from app.services import seed as seed_service
 from app.services import users
@@ -179,8 +182,17 @@ def grant_app_role(role: str) -> None:
     click.echo(f"app role {role} {'created' if created else 'updated'}: rows of schema {schema}")
 
 
+@click.command("uploads-reap")
+@with_appcontext
+@one_line_errors
+def uploads_reap() -> None:
+    """Fail uploads stuck in processing longer than UPLOAD_STUCK_SECONDS (their job was lost)."""
+    click.echo(f"{reap_stuck_uploads()} stuck upload(s) failed; they may be completed again")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the commands to `flask`."""
     app.cli.add_command(create_admin)
     app.cli.add_command(seed)
     app.cli.add_command(grant_app_role)
+    app.cli.add_command(uploads_reap)

@@ -136,6 +136,10 @@ class UploadSettings(BaseSettings):
     url_expiry: int = Field(default=300, ge=1, le=7 * 24 * 3600)  # presigned POST, seconds
     download_expiry: int = Field(default=60, ge=1, le=7 * 24 * 3600)  # presigned GET, seconds
     local_dir: str = "instance/uploads"  # the local backend's folder (no bucket configured)
+    # An upload processing longer than this lost its job (worker killed, retries spent, the
+    # registry cleaned by someone else): the reaper fails it so /complete may start it again.
+    # Above job_timeout x (retries + 1) + backoff + abandonment detection with the defaults.
+    stuck_seconds: int = Field(default=1800, ge=60)
 
     @property
     def types(self) -> frozenset[str]:

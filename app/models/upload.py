@@ -9,8 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, TimestampMixin
 
-# pending: URL issued; processing: the job is queued; processed / rejected: the job decided;
-# failed: the job gave up after its retries (storage unreachable): /complete may queue it again.
+# pending: URL issued; processing: claimed by /complete, the job is queued; processed / rejected:
+# the job decided; failed: the job gave up, or was lost (the reaper): /complete may queue it again.
+# Every move is one conditional UPDATE from the expected status (services/uploads.transition).
 STATUSES = ("pending", "processing", "processed", "rejected", "failed")
 
 

@@ -27,7 +27,7 @@ def upload_app(tmp_path: Path, max_size: int = 64) -> Flask:
 
 
 def stored(app: Flask, data: bytes, content_type: str = "text/plain") -> int:
-    """Create an upload row and its stored object; return its id."""
+    """Create an upload row claimed by /complete and its stored object; return its id."""
     owner = add_user(app, f"edge{len(data)}@example.com")
     with app.app_context():
         upload = Upload(
@@ -36,7 +36,7 @@ def stored(app: Flask, data: bytes, content_type: str = "text/plain") -> int:
             filename="x.txt",
             content_type=content_type,
             size=len(data),
-            status="pending",
+            status="processing",  # the job only ever moves a claimed upload on
             details={},
         )
         db.session.add(upload)
@@ -87,4 +87,4 @@ def test_unreachable_storage_raises_so_rq_retries(
     with app.app_context():
         with pytest.raises(StorageError):
             process_upload(upload_id)
-        assert db.session.get(Upload, upload_id).status == "pending"  # undecided, not rejected
+        assert db.session.get(Upload, upload_id).status == "processing"  # undecided, not rejected
