@@ -42,11 +42,12 @@ def process_upload(upload_id: int) -> str:
     problem = _problem(upload, head.size, detected)
     if problem:
         details["reason"] = problem
-        storage.delete(upload.key)  # refused content is not kept
+        storage.delete(upload.key, head.version)  # refused content is not kept...
+        storage.delete(upload.key)  # ...nor anything put under its key since
         log.info("upload %s rejected: %s", upload_id, problem)
         return _decide(upload, "rejected", details)
     log.info("upload %s processed", upload_id)
-    return _decide(upload, "processed", details, size=head.size)
+    return _decide(upload, "processed", details, size=head.size, object_version=head.version)
 
 
 def _decide(upload: Upload, status: str, details: dict[str, Any], **values: Any) -> str:

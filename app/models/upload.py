@@ -31,6 +31,8 @@ class Upload(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     # "metadata" is reserved on declarative classes, hence the attribute name.
     details: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, nullable=False, default=dict)
+    # The storage version the job verified: downloads serve it, whatever was uploaded since.
+    object_version: Mapped[str | None] = mapped_column(String(1024), nullable=True)
 
     def __repr__(self) -> str:
         return f"<Upload {self.id} {self.key} {self.status}>"

@@ -99,12 +99,11 @@ def get_upload(upload_id: int, actor: User) -> Upload:
 
 
 def download_url(upload: Upload) -> str | None:
-    """Return a short-lived signed download URL for a processed upload."""
+    """Return a short-lived signed download URL of the version of a processed upload verified."""
     if upload.status != "processed":
         return None
-    return get_storage().presign_get(
-        upload.key, upload.filename, _settings().uploads.download_expiry
-    )
+    expiry = _settings().uploads.download_expiry
+    return get_storage().presign_get(upload.key, upload.filename, expiry, upload.object_version)
 
 
 def list_uploads(owner: User, page: int, page_size: int) -> tuple[list[Upload], int]:
