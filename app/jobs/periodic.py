@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app
 
 from app.extensions import db
+from app.jobs.outbox import relay
 from app.services import uploads
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,17 @@ def reap_stuck_uploads() -> int:
     return reaped
 
 
+def relay_outbox() -> int:
+    """Queue the outbox messages a Redis outage held back; return how many."""
+    relayed = relay()
+    if relayed:
+        log.info("%s outbox message(s) relayed", relayed)
+    return relayed
+
+
 def run_periodic_tasks() -> None:
     """Run every periodic task once; one failing never stops the others (or the worker)."""
-    for task in (reap_stuck_uploads,):
+    for task in (relay_outbox, reap_stuck_uploads):
         try:
             task()
         except Exception:

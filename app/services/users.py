@@ -19,9 +19,11 @@ from app.security.passwords import (
     verify_nothing,
     verify_password,
 )
+from app.services import outbox
 from app.services.errors import ConflictError, InvalidInputError
 
 log = logging.getLogger(__name__)
+USER_REGISTERED = "user_registered"  # the outbox topic of a new account
 
 
 def normalize_email(email: str) -> str:
@@ -93,6 +95,8 @@ def register_user(email: str, password: str, name: str = "") -> User:
     user.password_hash = hash_password(password)
     db.session.add(user)
     try:
+        db.session.flush()
+        outbox.record(USER_REGISTERED, user_id=user.id)  # the welcome email, in this transaction
         db.session.commit()
     except IntegrityError:  # a concurrent registration won the race
         db.session.rollback()
