@@ -38,16 +38,22 @@ def pg_uploads_app(pg_migrated: str, redis_server: RedisServer, tmp_path: Path) 
     application.extensions["redis_client"].get().flushdb()
 
 
+def stored_upload(
+    app: Flask, filename: str, data: bytes, declared_size: int = 5
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Declare a text upload for a new user and store DATA; return the bearer and the answer."""
+    client = app.test_client()
+    auth = bearer_for(app, add_user(app, f"{filename}@example.com"))
+    declared = {"filename": filename, "content_type": "text/plain", "size": declared_size}
+    signed = client.post("/api/v1/uploads", json=declared, headers=auth).get_json()
+    assert post_form(client, signed, data) == 204
+    return auth, signed
+
+
 def test_upload_is_processed_by_the_worker(pg_uploads_app: Flask) -> None:
     app = pg_uploads_app
     client = app.test_client()
-    auth = bearer_for(app, add_user(app))
-    signed = client.post(
-        "/api/v1/uploads",
-        json={"filename": "notes.txt", "content_type": "text/plain", "size": 12},
-        headers=auth,
-    ).get_json()
-    assert post_form(client, signed, "héllo wörld\n".encode()) == 204
+    auth, signed = stored_upload(app, "notes.txt", "héllo wörld\n".encode(), declared_size=12)
     completed = client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth)
     assert completed.status_code == 202
     body = completed.get_json()
@@ -69,13 +75,7 @@ def test_storage_outage_ends_in_failed_then_can_be_completed_again(
     app = pg_uploads_app
     app.config["SETTINGS"].worker.max_retries = 0  # the first failure is the last
     client = app.test_client()
-    auth = bearer_for(app, add_user(app))
-    signed = client.post(
-        "/api/v1/uploads",
-        json={"filename": "a.txt", "content_type": "text/plain", "size": 5},
-        headers=auth,
-    ).get_json()
-    assert post_form(client, signed, b"hello") == 204
+    auth, signed = stored_upload(app, "a.txt", b"hello")
 
     def unreachable(key: str, length: int) -> None:
         raise StorageError("cannot read: EndpointConnectionError")
@@ -103,13 +103,7 @@ def test_a_fast_workers_verdict_is_never_overwritten_by_complete(
 ) -> None:
     app = pg_uploads_app
     client = app.test_client()
-    auth = bearer_for(app, add_user(app))
-    signed = client.post(
-        "/api/v1/uploads",
-        json={"filename": "fast.txt", "content_type": "text/plain", "size": 5},
-        headers=auth,
-    ).get_json()
-    assert post_form(client, signed, b"hello") == 204
+    auth, signed = stored_upload(app, "fast.txt", b"hello")
     enqueue = Queue.enqueue
 
     def enqueue_then_a_worker_runs_it(queue: Queue, func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -135,17 +129,7 @@ def test_a_fast_workers_verdict_is_never_overwritten_by_complete(
 
 def test_complete_twice_at_once_queues_one_job(pg_uploads_app: Flask) -> None:
     app = pg_uploads_app
-    auth = bearer_for(app, add_user(app))
-    signed = (
-        app.test_client()
-        .post(
-            "/api/v1/uploads",
-            json={"filename": "twice.txt", "content_type": "text/plain", "size": 5},
-            headers=auth,
-        )
-        .get_json()
-    )
-    assert post_form(app.test_client(), signed, b"hello") == 204
+    auth, signed = stored_upload(app, "twice.txt", b"hello")
     barrier = threading.Barrier(4)
     answers: list[dict[str, str]] = []
 

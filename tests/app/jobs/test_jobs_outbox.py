@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from app_helpers import SERVICE_PORTS, make_settings, own_redis
+from app_helpers import SERVICE_PORTS, empty_database, make_settings, own_redis
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
@@ -38,12 +38,7 @@ def mail_app(
     smtp = SmtpSettings(host="127.0.0.1", port=smtp_server[1], sender="Kit <kit@example.com>")
     app = create_app(make_settings(pg_migrated, flaky_redis.url).model_copy(update={"smtp": smtp}))
     yield app
-    with app.app_context():
-        db.session.remove()
-        tables = ", ".join(f'"{name}"' for name in db.metadata.tables)
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        db.engine.dispose()
+    empty_database(app)
 
 
 def outbox_rows(app: Flask) -> list[tuple[str, bool, bool]]:

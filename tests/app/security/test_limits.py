@@ -21,9 +21,9 @@ REGISTER = "/api/v1/auth/register"
 TIGHT = AuthSettings(login_rate_limit="3/minute", register_rate_limit="2/minute")
 
 
-def limited_app(redis_url: str = "") -> Flask:
-    """An app with small limits on a fresh SQLite database."""
-    app = create_app(make_settings(redis_url=redis_url, auth=TIGHT))
+def limited_app(redis_url: str = "", auth: AuthSettings = TIGHT) -> Flask:
+    """An app with small limits (AUTH) on a fresh SQLite database."""
+    app = create_app(make_settings(redis_url=redis_url, auth=auth))
     with app.app_context():
         db.create_all()
     return app
@@ -79,9 +79,7 @@ BACKOFF = AuthSettings(login_rate_limit="100/minute", login_backoff_after=2)
 
 
 def test_a_client_that_keeps_failing_backs_off_longer_each_time() -> None:
-    app = create_app(make_settings(auth=BACKOFF))
-    with app.app_context():
-        db.create_all()
+    app = limited_app(auth=BACKOFF)
     make_user(app, "user@example.com")
     client = app.test_client()
     assert [attempt(client) for _ in range(3)] == [401, 401, 401]  # 2 free, the 3rd: wait 1 s
@@ -105,9 +103,7 @@ def test_a_client_that_keeps_failing_backs_off_longer_each_time() -> None:
 
 
 def test_the_limit_keys_on_the_address_sign_in_compares() -> None:
-    app = create_app(make_settings(auth=BACKOFF))
-    with app.app_context():
-        db.create_all()
+    app = limited_app(auth=BACKOFF)
     make_user(app, "user@example.com")
     client = app.test_client()
     fullwidth = {"email": "USER@\uff45xample.com", "password": WRONG}  # the same account
@@ -167,12 +163,8 @@ def test_redis_counters_are_shared_by_workers(own_redis: RedisServer) -> None:
 
 
 def test_back_off_is_shared_by_workers(own_redis: RedisServer) -> None:
-    settings = make_settings(redis_url=own_redis.url, auth=BACKOFF)
-    first, second = create_app(settings), create_app(settings)
-    with first.app_context():
-        db.create_all()  # one in-memory SQLite per app: the user exists in neither
-    with second.app_context():
-        db.create_all()
+    # One in-memory SQLite per app: the user exists in neither.
+    first, second = limited_app(own_redis.url, BACKOFF), limited_app(own_redis.url, BACKOFF)
     assert [attempt(first.test_client()) for _ in range(3)] == [401, 401, 401]
     assert attempt(second.test_client()) == 429
     assert first.extensions["redis_client"].get().keys("*kit-backoff*")
