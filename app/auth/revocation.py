@@ -28,7 +28,10 @@ def revoke(jti: str, token_type: str, user_id: int | None, expires: datetime) ->
         db.session.add(
             RevokedToken(jti=jti, token_type=token_type, user_id=user_id, expires_at=expires)
         )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # revoked at the same moment by another request (a family, twice)
+        db.session.rollback()
 
 
 def is_revoked(jti: str) -> bool:

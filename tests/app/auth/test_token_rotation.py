@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask
 from flask.testing import FlaskClient
 from web_helpers import PASSWORD, bearer, get_tokens, make_user
@@ -74,3 +76,22 @@ def test_password_change_and_sign_out_everywhere_revoke_every_token(
     assert client.post(f"{AUTH}/revoke-all").status_code == 401
     old_password = {"email": "epoch@example.com", "password": PASSWORD}
     assert client.post(f"{AUTH}/token", json=old_password).status_code == 401
+
+
+def test_the_same_refresh_token_twice_at_once_is_one_success(pg_app: Flask) -> None:
+    make_user(pg_app, "race@example.com")
+    first = get_tokens(pg_app.test_client(), "race@example.com")
+    barrier = threading.Barrier(3)
+    statuses: list[int] = []
+
+    def refresh_in_parallel() -> None:
+        client = pg_app.test_client()
+        barrier.wait()
+        statuses.append(refresh(client, first["refresh_token"])[0])
+
+    threads = [threading.Thread(target=refresh_in_parallel) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [200, 401, 401]  # never a 500, never two new pairs
