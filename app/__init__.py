@@ -25,6 +25,7 @@ from app.public import auth_bp
 from app.public import bp as public_bp
 from app.redis_client import redis_client
 from app.security import init_security
+from app.security.keys import CSRF, SESSION, keys_for
 from app.settings import Settings, load_settings
 from app.storage import init_storage
 
@@ -65,9 +66,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def flask_config(settings: Settings) -> dict[str, object]:
     """Translate settings into Flask and extension config keys."""
+    session_keys, csrf_keys = keys_for(settings, SESSION), keys_for(settings, CSRF)
     return {
         "SETTINGS": settings,
-        "SECRET_KEY": settings.secret_key,
+        # Each purpose signs with a key of its own (app/security/keys.py), rotated with fallbacks.
+        "SECRET_KEY": session_keys.current,
+        "SECRET_KEY_FALLBACKS": list(session_keys.fallbacks),
+        "WTF_CSRF_SECRET_KEY": csrf_keys.oldest_first,
         "TESTING": settings.app_env == "testing",
         "MAX_CONTENT_LENGTH": settings.api.max_content_length,
         "SESSION_COOKIE_HTTPONLY": True,

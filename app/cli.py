@@ -1,4 +1,7 @@
-"""Operational commands: `flask create-admin EMAIL`, `flask seed`, `flask db-grant-app-role`."""
+"""Operational commands: `flask create-admin EMAIL`, `flask seed`, `flask db-grant-app-role`,
+`flask uploads-reap`, `flask outbox-relay` (the worker runs both between jobs; for a CronJob where
+none runs).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from psycopg import sql
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.jobs.periodic import reap_stuck_uploads, relay_outbox
 from app.security.passwords import password_problem
 from app.services import seed as seed_service
 from app.services import users
@@ -179,8 +183,26 @@ def grant_app_role(role: str) -> None:
     click.echo(f"app role {role} {'created' if created else 'updated'}: rows of schema {schema}")
 
 
+@click.command("uploads-reap")
+@with_appcontext
+@one_line_errors
+def uploads_reap() -> None:
+    """Fail uploads stuck in processing longer than UPLOAD_STUCK_SECONDS (their job was lost)."""
+    click.echo(f"{reap_stuck_uploads()} stuck upload(s) failed; they may be completed again")
+
+
+@click.command("outbox-relay")
+@with_appcontext
+@one_line_errors
+def outbox_relay() -> None:
+    """Queue the outbox messages (e.g. welcome emails) a Redis outage held back."""
+    click.echo(f"{relay_outbox()} outbox message(s) relayed")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the commands to `flask`."""
     app.cli.add_command(create_admin)
     app.cli.add_command(seed)
     app.cli.add_command(grant_app_role)
+    app.cli.add_command(uploads_reap)
+    app.cli.add_command(outbox_relay)

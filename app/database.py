@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import NullPool
+
 from app.settings import Settings
 
 
@@ -25,11 +28,7 @@ def engine_options(settings: Settings) -> dict[str, Any]:
         options["connect_args"] = {
             "connect_timeout": db.connect_timeout,
             # Server-side bounds: a stuck query or lock never holds a worker for long.
-            "options": (
-                f"-c statement_timeout={db.statement_timeout_ms}"
-                f" -c lock_timeout={db.statement_timeout_ms}"
-                f" -c idle_in_transaction_session_timeout={max(db.statement_timeout_ms, 1000) * 6}"
-            ),
+            "options": _timeouts(db.statement_timeout_ms, db.statement_timeout_ms),
             # TCP keepalives notice a vanished server instead of waiting forever.
             "keepalives": 1,
             "keepalives_idle": 10,
@@ -40,3 +39,27 @@ def engine_options(settings: Settings) -> dict[str, Any]:
         if db.sslrootcert:
             options["connect_args"]["sslrootcert"] = db.sslrootcert
     return options
+
+
+def _timeouts(statement_ms: int, lock_ms: int) -> str:
+    """Return libpq options that bound statements, lock waits and idle transactions."""
+    idle_ms = max(statement_ms, 1000) * 6  # a transaction left open by a crashed caller
+    return (
+        f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms}"
+        f" -c idle_in_transaction_session_timeout={idle_ms}"
+    )
+
+
+def migration_engine(settings: Settings, app_engine: Engine) -> Engine:
+    """Return the engine migrations run on: PostgreSQL gets the migration timeouts."""
+    if not settings.sqlalchemy_url.startswith("postgresql"):
+        return app_engine  # SQLite has no server-side timeouts (and sqlite:// is per engine)
+    options = engine_options(settings)
+    db = settings.database
+    connect_args = {
+        **options["connect_args"],
+        "options": _timeouts(db.migration_statement_timeout_ms, db.migration_lock_timeout_ms),
+        "application_name": "flask-deploy-kit-migrate",
+    }
+    # A connection of its own, never returned to the app's pool with these timeouts.
+    return create_engine(app_engine.url, poolclass=NullPool, connect_args=connect_args)

@@ -10,8 +10,8 @@ import limits
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Values people paste from examples; refused in production as if unset.
-PLACEHOLDERS = ("change-me", "changeme", "replace-me", "placeholder", "example", "xxx", "todo", "<")
+from app.placeholders import is_placeholder, placeholder_url
+
 MIN_SECRET_KEY_LENGTH = 16
 
 
@@ -42,6 +42,11 @@ class DatabaseSettings(BaseSettings):
     max_overflow: int = Field(default=5, ge=0)
     pool_timeout: float = Field(default=3.0, gt=0)  # seconds to wait for a pooled connection
     pool_recycle: int = Field(default=1800, ge=-1)
+    # Migrations (`flask db upgrade`) run with their own bounds: an index build or a backfill may
+    # take long (0: no limit), but waiting for a lock must fail fast rather than queue every
+    # query of the serving version behind the migration's lock request.
+    migration_statement_timeout_ms: int = Field(default=3_600_000, ge=0)
+    migration_lock_timeout_ms: int = Field(default=3000, ge=0)
 
 
 class RedisSettings(BaseSettings):
@@ -68,8 +73,12 @@ class AuthSettings(BaseSettings):
 
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=14, ge=1, le=365)
-    # flask-limiter strings; per client IP and, for sign-in, per account as well.
+    # Browser sessions end this long after sign-in (server-side too: sign-out ends them at once).
+    session_hours: int = Field(default=12, ge=1, le=31 * 24)
+    # flask-limiter strings, per client IP; failed sign-ins back off per account and client.
     login_rate_limit: str = "10/minute;50/hour"
+    login_backoff_after: int = Field(default=5, ge=0, le=100)  # failures before any wait
+    login_backoff_max_seconds: int = Field(default=900, ge=1, le=24 * 3600)
     register_rate_limit: str = "5/minute;20/hour"
     refresh_rate_limit: str = "30/minute"
     # argon2id cost of new password hashes (argon2-cffi's RFC 9106 defaults); raising them
@@ -127,6 +136,10 @@ class UploadSettings(BaseSettings):
     url_expiry: int = Field(default=300, ge=1, le=7 * 24 * 3600)  # presigned POST, seconds
     download_expiry: int = Field(default=60, ge=1, le=7 * 24 * 3600)  # presigned GET, seconds
     local_dir: str = "instance/uploads"  # the local backend's folder (no bucket configured)
+    # An upload processing longer than this lost its job (worker killed, retries spent, the
+    # registry cleaned by someone else): the reaper fails it so /complete may start it again.
+    # Above job_timeout x (retries + 1) + backoff + abandonment detection with the defaults.
+    stuck_seconds: int = Field(default=1800, ge=60)
 
     @property
     def types(self) -> frozenset[str]:
@@ -173,6 +186,8 @@ class Settings(BaseSettings):
 
     app_env: AppEnv = AppEnv.DEVELOPMENT
     secret_key: str = ""
+    # Retired secret keys, comma-separated, newest first: still verified, never used to sign.
+    secret_key_fallbacks: str = ""
     log_level: str = "INFO"
     log_requests: bool = True
     app_version: str = "dev"
@@ -197,6 +212,8 @@ class Settings(BaseSettings):
                     f"SECRET_KEY is too short for production "
                     f"(at least {MIN_SECRET_KEY_LENGTH} characters)"
                 )
+            for old in self.fallback_keys:
+                _require("SECRET_KEY_FALLBACKS", old)
             _require("DATABASE_URL", self.database.url)
             _require("REDIS_URL", self.redis.url)
         else:
@@ -208,6 +225,11 @@ class Settings(BaseSettings):
                 )
         self.log_level = self.log_level.upper()
         return self
+
+    @property
+    def fallback_keys(self) -> list[str]:
+        """Return SECRET_KEY_FALLBACKS as a list, newest first."""
+        return [key.strip() for key in self.secret_key_fallbacks.split(",") if key.strip()]
 
     @property
     def is_production(self) -> bool:
@@ -228,9 +250,15 @@ def _require(name: str, value: str) -> None:
     """Refuse an unset or placeholder value for a required production variable."""
     if not value.strip():
         raise ValueError(f"{name} must be set when APP_ENV=production")
-    lowered = value.lower()
-    if any(marker in lowered for marker in PLACEHOLDERS):
+    if is_placeholder(value) or ("://" in value and placeholder_url(value)):
         raise ValueError(f"{name} holds a placeholder value; set a real one for production")
+
+
+# Every section class, to name a failing variable with its section's env prefix.
+_SECTIONS = (
+    *(DatabaseSettings, RedisSettings, ApiSettings, AuthSettings, SecuritySettings),
+    *(S3Settings, UploadSettings, SmtpSettings, WorkerSettings),
+)
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -240,18 +268,7 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         # A section's own error names its field without the section's env prefix.
-        sections = (
-            Settings,
-            DatabaseSettings,
-            RedisSettings,
-            ApiSettings,
-            AuthSettings,
-            SecuritySettings,
-            S3Settings,
-            UploadSettings,
-            SmtpSettings,
-            WorkerSettings,
-        )
+        sections = (Settings, *_SECTIONS)
         env_prefix = {cls.__name__: cls.model_config.get("env_prefix", "") for cls in sections}
         loc = "_".join(str(part) for part in first["loc"]).upper()
         where = f"{env_prefix.get(exc.title, '')}{loc}" if loc else ""

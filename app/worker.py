@@ -24,9 +24,11 @@ from flask import Flask
 from opentelemetry import propagate, trace
 from prometheus_client import start_http_server
 from rq import Queue, Worker
+from rq.exceptions import AbandonedJobError
 from rq.job import Job, JobStatus
 
 from app import create_app
+from app.jobs.periodic import run_periodic_tasks
 from app.jobs.runner import job_context, record
 from app.jobs.uploads import processing_failed
 from app.settings import ConfigError, WorkerSettings, load_settings
@@ -57,6 +59,21 @@ class KitWorker(Worker):
             maintenance_interval=settings.maintenance_interval,
             worker_ttl=settings.maintenance_interval + _RQ_DEQUEUE_MARGIN,
         )
+        # Registry clean-up passes abandoned jobs to these handlers, not to perform_job.
+        self.push_exc_handler(self._abandoned)  # type: ignore[no-untyped-call]
+
+    def _abandoned(self, job: Job, exc_type: type, *_exc: object) -> bool:
+        """Run the final-failure hook of a job whose worker died, once it has no retry left."""
+        if exc_type is AbandonedJobError and not (job.retries_left and job.retries_left > 0):
+            with self.app.app_context():
+                on_final_failure(job)
+        return True  # let other handlers run too
+
+    def run_maintenance_tasks(self) -> None:
+        """Clean rq's registries, then run the app's periodic tasks (reaper, outbox relay)."""
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+        with self.app.app_context():
+            run_periodic_tasks()
 
     def get_heartbeat_ttl(self, job: Job) -> int:
         """Expire a silent job's registry entry after the grace period (rq uses 60 s)."""

@@ -245,7 +245,7 @@ def s3_client(cfg: StackConfig, key: str, secret: str) -> object:
 
 
 def create_bucket(cfg: StackConfig, creds: Credentials) -> None:
-    """Create the app's bucket with the admin identity (idempotent)."""
+    """Create the app's versioned bucket with the admin identity (idempotent)."""
     client: object = s3_client(cfg, creds.s3_admin_key, creds.s3_admin_secret)
 
     def create() -> None:
@@ -257,6 +257,11 @@ def create_bucket(cfg: StackConfig, creds: Credentials) -> None:
                 "BucketAlreadyExists",
             ):
                 raise
+        # Versioned like the real bucket (infra/kit/bucket.py): the app pins downloads to the
+        # version it verified, so bytes uploaded again with a still-valid form are never served.
+        client.put_bucket_versioning(  # type: ignore[attr-defined]
+            Bucket=cfg.bucket, VersioningConfiguration={"Status": "Enabled"}
+        )
 
     _wait(create, "s3 (create bucket)", timeout=60, retry_on=(BotoCoreError, ClientError))
 

@@ -15,7 +15,7 @@ from werkzeug.exceptions import Unauthorized
 from app.api.blueprint import Blueprint
 from app.api.content_type import require_json_body
 from app.auth.actor import current_actor, login_required_api
-from app.auth.tokens import BEARER, issue_access_token, issue_tokens, revoke_current_token
+from app.auth.tokens import BEARER, issue_tokens, revoke_current_token, rotate_refresh_token
 from app.models import User
 from app.schemas.auth import CredentialsSchema, RegisterSchema, TokenSchema, UserSchema
 from app.security.limits import refresh_limits, register_limits, sign_in_limits
@@ -82,9 +82,12 @@ def token(data: dict[str, Any]) -> dict[str, Any]:
 @blp.alt_response(401, **error("UNAUTHORIZED"))
 @blp.doc(security=BEARER_AUTH, description=f"Send the refresh token: `Authorization: {BEARER}`.")
 def refresh() -> dict[str, Any]:
-    """Return a new access token for the refresh token presented."""
+    """Spend the refresh token presented; return a new access and refresh token.
+
+    Keep only the new refresh token: the spent one presented again ends the sign-in.
+    """
     user: User = get_current_user()
-    return issue_access_token(user)
+    return rotate_refresh_token(user)
 
 
 @blp.route("/revoke", methods=["POST"])
@@ -95,6 +98,18 @@ def refresh() -> dict[str, Any]:
 def revoke() -> None:
     """Revoke the presented token (access or refresh): it is refused from now on."""
     revoke_current_token()
+
+
+@blp.route("/revoke-all", methods=["POST"])
+@login_required_api
+@blp.response(204)
+@blp.alt_response(401, **error("UNAUTHORIZED"))
+@blp.doc(security=BEARER_AUTH)
+def revoke_all() -> None:
+    """Sign out everywhere: every token and browser session of the caller ends."""
+    actor = current_actor()
+    assert actor is not None
+    service.revoke_everything(actor)
 
 
 @blp.route("/me", methods=["GET"])

@@ -14,7 +14,8 @@ from flask_smorest.pagination import PaginationParameters
 from app.api.blueprint import Blueprint
 from app.api.content_type import require_json_body
 from app.auth import current_actor, login_required_api
-from app.jobs.queue import enqueue
+from app.extensions import db
+from app.jobs.queue import JobsUnavailableError, enqueue
 from app.jobs.uploads import process_upload
 from app.models import Upload, User
 from app.schemas.uploads import (
@@ -118,9 +119,14 @@ class CompleteUpload(MethodView):
     def post(self, upload_id: int) -> dict[str, Any]:
         """Queue the check of the stored file (size and type from its bytes)."""
         upload = service.get_upload(upload_id, _actor())
-        if upload.status in ("pending", "failed"):
+        # Claimed before it is queued: the job then only ever moves it on from "processing".
+        previous = service.claim_for_processing(upload)
+        if previous is None:  # already processing or decided
+            return {"id": upload.id, "status": upload.status, "job_id": ""}
+        try:
             job = enqueue(process_upload, upload.id)
-            if job.status == "queued":
-                service.mark(upload, "processing", upload.details)
-            return {"id": upload.id, "status": upload.status, "job_id": job.id}
-        return {"id": upload.id, "status": upload.status, "job_id": ""}
+        except JobsUnavailableError:
+            service.release_claim(upload, previous)
+            raise
+        db.session.refresh(upload)  # an inline job has decided already
+        return {"id": upload.id, "status": upload.status, "job_id": job.id}

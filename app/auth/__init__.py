@@ -27,5 +27,5 @@ def init_auth(app: Flask, settings: Settings) -> None:
     """Bind Flask-Login and flask-jwt-extended with the configured password hashing."""
     auth = settings.auth
     configure_hasher(auth.argon2_time_cost, auth.argon2_memory_kib, auth.argon2_parallelism)
-    init_sessions(app)
+    init_sessions(app, settings)
     init_tokens(app, settings)

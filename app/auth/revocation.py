@@ -12,10 +12,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import RevokedToken
 from app.models.base import utcnow
+
+SPENT = "rotated"  # token_type of a refresh token used once by /refresh
 
 
 def revoke(jti: str, token_type: str, user_id: int | None, expires: datetime) -> None:
@@ -25,12 +28,42 @@ def revoke(jti: str, token_type: str, user_id: int | None, expires: datetime) ->
         db.session.add(
             RevokedToken(jti=jti, token_type=token_type, user_id=user_id, expires_at=expires)
         )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # revoked at the same moment by another request (a family, twice)
+        db.session.rollback()
 
 
 def is_revoked(jti: str) -> bool:
     """Tell whether JTI was revoked."""
-    return db.session.get(RevokedToken, jti) is not None
+    return revocation_of(jti) is not None
+
+
+def revocation_of(jti: str) -> RevokedToken | None:
+    """Return JTI's revocation row, if it was revoked (or spent)."""
+    return db.session.get(RevokedToken, jti)
+
+
+def spend(jti: str, user_id: int | None, expires: datetime) -> bool:
+    """Mark refresh token JTI as used; False when it had been used (or revoked) already."""
+    # The primary key decides between two concurrent refreshes with the same token.
+    db.session.add(RevokedToken(jti=jti, token_type=SPENT, user_id=user_id, expires_at=expires))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def family_jti(family: str) -> str:
+    """Return the revocation key of a sign-in's token family."""
+    return f"family:{family}"
+
+
+def revoke_family(family: str, user_id: int | None, expires: datetime) -> None:
+    """Refuse every token of one sign-in from now on (until EXPIRES, the last one's expiry)."""
+    revoke(family_jti(family), "family", user_id, expires)
 
 
 def expiry_of(payload: dict[str, object]) -> datetime:

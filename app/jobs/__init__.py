@@ -7,26 +7,26 @@ from typing import Any
 
 from flask import Flask
 
-from app.jobs.email import send_welcome_email
+from app.extensions import db
 from app.jobs.metrics import JobQueueCollector
-from app.jobs.queue import JobsUnavailableError, enqueue
-from app.models import User
+from app.jobs.outbox import relay
 from app.observability.metrics import register_collector
 from app.services.signals import user_registered
 
 log = logging.getLogger(__name__)
 
 
-def queue_welcome_email(user: User, **_: Any) -> None:
-    """Queue the welcome email for a new user; a Redis outage must not undo the sign-up."""
+def relay_outbox_now(_sender: Any = None, **_: Any) -> None:
+    """Relay the outbox right after a commit that wrote to it (the worker relays what is left)."""
     try:
-        enqueue(send_welcome_email, user.id)
-    except JobsUnavailableError:
-        log.error("welcome email for user %s not queued: jobs unavailable", user.id)
+        relay()
+    except Exception:  # the change is committed: it must not fail because of its jobs
+        db.session.rollback()
+        log.exception("outbox relay failed; the worker will relay later")
 
 
 def init_jobs(app: Flask) -> None:
     """Subscribe the jobs to the app's signals (idempotent across apps), add the queue series."""
-    user_registered.connect(queue_welcome_email)
+    user_registered.connect(relay_outbox_now)
     register_collector(app, JobQueueCollector())
     app.extensions["jobs"] = True

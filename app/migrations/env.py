@@ -8,6 +8,7 @@ from typing import Any
 from alembic import context
 from flask import current_app
 
+from app.database import migration_engine
 from app.models.types import UTCDateTime
 
 # No fileConfig(): the app has already set up JSON logging, and fileConfig would
@@ -45,10 +46,17 @@ def run_migrations_online() -> None:
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty)
     conf_args.setdefault("render_item", render_item)
-    with migrate_ext.db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+    # Not the app's 5 s statement timeout: DATABASE_MIGRATION_STATEMENT_TIMEOUT_MS and
+    # DATABASE_MIGRATION_LOCK_TIMEOUT_MS, also inside autocommit_block() (session settings).
+    engine = migration_engine(current_app.config["SETTINGS"], migrate_ext.db.engine)
+    try:
+        with engine.connect() as connection:
+            context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        if engine is not migrate_ext.db.engine:
+            engine.dispose()
 
 
 if context.is_offline_mode():

@@ -2,8 +2,10 @@
 
 from app.models.base import Base
 from app.models.item import Item
+from app.models.outbox import OutboxMessage
+from app.models.session import UserSession
 from app.models.token import RevokedToken
 from app.models.upload import Upload
 from app.models.user import User
 
-__all__ = ["Base", "Item", "RevokedToken", "Upload", "User"]
+__all__ = ["Base", "Item", "OutboxMessage", "RevokedToken", "Upload", "User", "UserSession"]

@@ -12,7 +12,12 @@ from app.models.types import UTCDateTime
 
 
 class RevokedToken(Base):
-    """One revoked token, identified by its jti, kept until the token would expire anyway."""
+    """One revoked token, identified by its jti, kept until the token would expire anyway.
+
+    token_type says why: "access" or "refresh" (revoked by its holder), "rotated" (a refresh
+    token spent by /refresh; presenting it again ends its sign-in), "family" (jti
+    "family:<id>": every token of one sign-in, after a spent refresh token came back).
+    """
 
     __tablename__ = "revoked_tokens"
 

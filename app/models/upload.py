@@ -9,8 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, TimestampMixin
 
-# pending: URL issued; processing: the job is queued; processed / rejected: the job decided;
-# failed: the job gave up after its retries (storage unreachable): /complete may queue it again.
+# pending: URL issued; processing: claimed by /complete, the job is queued; processed / rejected:
+# the job decided; failed: the job gave up, or was lost (the reaper): /complete may queue it again.
+# Every move is one conditional UPDATE from the expected status (services/uploads.transition).
 STATUSES = ("pending", "processing", "processed", "rejected", "failed")
 
 
@@ -30,6 +31,8 @@ class Upload(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     # "metadata" is reserved on declarative classes, hence the attribute name.
     details: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, nullable=False, default=dict)
+    # The storage version the job verified: downloads serve it, whatever was uploaded since.
+    object_version: Mapped[str | None] = mapped_column(String(1024), nullable=True)
 
     def __repr__(self) -> str:
         return f"<Upload {self.id} {self.key} {self.status}>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, String, true
+from sqlalchemy import Boolean, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, TimestampMixin
@@ -29,6 +29,11 @@ class User(UserMixin, TimestampMixin, Base):  # type: ignore[misc]
     )
     locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Bumped when a password changes, the account is promoted or its owner signs out everywhere:
+    # every JWT carries the epoch it was issued in, and one from an older epoch is refused.
+    auth_epoch: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default=text("0")
+    )
 
     @property
     def role(self) -> str:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from app.auth.sessions import end_session, start_session
 from app.public.forms import LoginForm, RegisterForm
 from app.security.limits import register_limits, sign_in_limits
 from app.services import users as service
@@ -30,12 +31,6 @@ def safe_next(target: str | None) -> str:
     return url_for("public.items")
 
 
-def _start_session(user: object) -> None:
-    """Sign USER in on a fresh session (no state carried over from before sign-in)."""
-    session.clear()
-    login_user(user)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @sign_in_limits
 def login() -> str | Response | tuple[str, int]:
@@ -46,7 +41,7 @@ def login() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         user = service.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            _start_session(user)
+            start_session(user)
             flash(_("Signed in as %(email)s.", email=user.email), "success")
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("The email address or password is wrong."))
@@ -69,7 +64,7 @@ def register() -> str | Response | tuple[str, int]:
             form.email.errors.append(_message(exc))
             return render_template("auth/register.html", form=form), exc.status
         user_registered.send(user)
-        _start_session(user)
+        start_session(user)
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("public.items"))
     status = 400 if form.errors else 200
@@ -87,7 +82,6 @@ def _message(exc: ServiceError) -> str:
 @login_required
 def logout() -> Response:
     """Sign out (POST with a CSRF token, so no other site can sign people out)."""
-    logout_user()
-    session.clear()
+    end_session()
     flash(_("Signed out."), "info")
     return redirect(url_for("public.home"))

@@ -1,9 +1,10 @@
 """Rate limits of the sign-in endpoints, and what they do when Redis is down.
 
 Counters live in Redis when REDIS_URL is set (shared by every gunicorn worker and
-both colours), in process memory otherwise. Limits are keyed per client IP and, for
-sign-in, per account as well, so one address cannot spray many accounts and many
-addresses cannot hammer one account.
+both colours), in process memory otherwise. Every sign-in attempt counts against its
+client IP (AUTH_LOGIN_RATE_LIMIT); refused ones also make that client back off from that
+account, progressively (app/security/backoff.py): never a lockout of the account itself,
+which would let anyone keep its owner out.
 
 Redis down, decided per endpoint:
 
@@ -23,12 +24,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from email_validator import EmailNotValidError
 from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, ServiceUnavailable, TooManyRequests
 
 from app.extensions import limiter
+from app.security import backoff
+from app.security.emails import normalized_email
 from app.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,8 +82,16 @@ def account_key() -> str:
         data = None
     email = data.get("email") if hasattr(data, "get") else None
     if isinstance(email, str) and email.strip():
-        return "account:" + email.strip().lower()[:MAX_ACCOUNT_KEY]
+        return "account:" + _as_signed_in(email.strip()[:MAX_ACCOUNT_KEY])
     return "ip:" + client_ip()
+
+
+def _as_signed_in(email: str) -> str:
+    """Return EMAIL in the form sign-in looks accounts up by (one key per account)."""
+    try:
+        return normalized_email(email)
+    except EmailNotValidError:  # no such account can exist; still one key per spelling
+        return email.lower()
 
 
 def _setting(name: str) -> Callable[[], str]:
@@ -96,26 +108,44 @@ def too_many() -> str:
     return str(_("Too many attempts; wait a moment and try again."))
 
 
-def _failed_sign_in(response: Any) -> bool:
-    """Count an attempt against the account only when the credentials were refused."""
-    return bool(response.status_code in (400, 401, 422))
-
-
 def sign_in_limits(view: F) -> F:
-    """Limit a sign-in view: per IP on every attempt, per account on failed attempts."""
-    limit = _setting("login_rate_limit")
-    per_account = limiter.shared_limit(
-        limit,
-        scope="sign-in-account",
-        key_func=account_key,
-        deduct_when=_failed_sign_in,
+    """Limit sign-in: per IP on every attempt, back-off per account and client on failures."""
+    per_ip = limiter.shared_limit(
+        _setting("login_rate_limit"),
+        scope="sign-in-ip",
+        key_func=client_ip,
         methods=["POST"],
         error_message=too_many,
     )
-    per_ip = limiter.shared_limit(
-        limit, scope="sign-in-ip", key_func=client_ip, methods=["POST"], error_message=too_many
-    )
-    return cast(F, per_ip(per_account(view)))
+    return cast(F, per_ip(_backoff(view)))
+
+
+def _backoff(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Make a client that keeps failing to sign in as one account wait, longer each time."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        account = account_key() if request.method == "POST" else ""
+        if not account.startswith("account:"):
+            return view(*args, **kwargs)
+        client = client_ip()
+        wait = backoff.seconds_to_wait(account, client)
+        if wait:
+            # Even the right password waits: answering it would tell the guesser it was right.
+            raise TooManyRequests(too_many(), retry_after=wait)
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except HTTPException as exc:
+            if exc.code == 401:
+                backoff.record_failure(account, client)
+            raise
+        if response.status_code == 401:
+            backoff.record_failure(account, client)
+        elif response.status_code < 400:
+            backoff.record_success(account, client)
+        return response
+
+    return wrapper
 
 
 def refresh_limits(view: F) -> F:

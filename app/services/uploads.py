@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Upload, User
+from app.models.base import utcnow
 from app.security.filenames import sanitize_filename
 from app.services.errors import NotFoundError, ServiceError
 from app.services.items import MAX_ID
@@ -97,12 +99,11 @@ def get_upload(upload_id: int, actor: User) -> Upload:
 
 
 def download_url(upload: Upload) -> str | None:
-    """Return a short-lived signed download URL for a processed upload."""
+    """Return a short-lived signed download URL of the version of a processed upload verified."""
     if upload.status != "processed":
         return None
-    return get_storage().presign_get(
-        upload.key, upload.filename, _settings().uploads.download_expiry
-    )
+    expiry = _settings().uploads.download_expiry
+    return get_storage().presign_get(upload.key, upload.filename, expiry, upload.object_version)
 
 
 def list_uploads(owner: User, page: int, page_size: int) -> tuple[list[Upload], int]:
@@ -119,8 +120,48 @@ def list_uploads(owner: User, page: int, page_size: int) -> tuple[list[Upload], 
     return list(rows), total
 
 
-def mark(upload: Upload, status: str, details: dict[str, Any]) -> None:
-    """Store the processing outcome."""
-    upload.status = status
-    upload.details = details
+# Where /complete may (re)start processing from; the job alone leaves "processing".
+COMPLETABLE = ("pending", "failed")
+STUCK_REASON = "Processing did not finish; complete the upload again."
+
+
+def transition(upload_id: int, sources: Iterable[str], target: str, **values: Any) -> bool:
+    """Move the upload from one of SOURCES to TARGET in one conditional UPDATE.
+
+    Returns False, changing nothing, when the row was not in SOURCES any more: whoever moved it
+    first (the worker, the reaper, another /complete) wins, never the one holding a stale copy.
+    """
+    result = db.session.execute(
+        update(Upload)
+        .where(Upload.id == upload_id, Upload.status.in_(list(sources)))
+        .values(status=target, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def claim_for_processing(upload: Upload) -> str | None:
+    """Mark UPLOAD processing if /complete may start it; return the status it left, or None."""
+    previous = upload.status
+    claimed = previous in COMPLETABLE and transition(upload.id, [previous], "processing")
+    db.session.refresh(upload)
+    return previous if claimed else None
+
+
+def release_claim(upload: Upload, previous: str) -> None:
+    """Undo claim_for_processing when the job could not be queued (unless it moved on)."""
+    transition(upload.id, ["processing"], previous)
+    db.session.refresh(upload)
+
+
+def reap_stuck(older_than: timedelta) -> int:
+    """Fail uploads left processing longer than OLDER_THAN (their job died): /complete again."""
+    result = db.session.execute(
+        update(Upload)
+        .where(Upload.status == "processing", Upload.updated_at < utcnow() - older_than)
+        .values(status="failed", updated_at=utcnow(), details={"reason": STUCK_REASON})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

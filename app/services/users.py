@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from email_validator import EmailNotValidError
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import User
+from app.models import User, UserSession
 from app.models.base import utcnow
+from app.security.emails import normalized_email
 from app.security.passwords import (
     hash_password,
     needs_rehash,
@@ -18,15 +19,17 @@ from app.security.passwords import (
     verify_nothing,
     verify_password,
 )
+from app.services import outbox
 from app.services.errors import ConflictError, InvalidInputError
 
 log = logging.getLogger(__name__)
+USER_REGISTERED = "user_registered"  # the outbox topic of a new account
 
 
 def normalize_email(email: str) -> str:
     """Return the normalized address or raise InvalidInputError."""
     try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
+        return normalized_email(email)
     except EmailNotValidError as exc:
         raise InvalidInputError(f"invalid email address {email!r}: {exc}") from None
 
@@ -44,10 +47,27 @@ def ensure_admin(email: str, password: str) -> tuple[User, bool]:
     if user is None:
         user = User(email=email, name=email.split("@")[0])
         db.session.add(user)
+        db.session.flush()
+    # Whoever registered this address first (it is not verified) must not keep a way in: the
+    # password is replaced and every token and session of the account ends with the promotion.
     user.is_admin = True
-    user.password_hash = hash_password(password)
-    db.session.commit()
+    set_password(user, password)
     return user, True
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace USER's password and end every session and token it had (one transaction)."""
+    user.password_hash = hash_password(password)
+    revoke_everything(user)
+
+
+def revoke_everything(user: User) -> None:
+    """Sign USER out everywhere: every JWT issued so far is refused, every session deleted."""
+    # An UPDATE in SQL, not a read-modify-write: two revocations at once both count.
+    user.auth_epoch = User.auth_epoch + 1
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    db.session.commit()
+    db.session.refresh(user)
 
 
 def ensure_user(email: str, name: str) -> User:
@@ -75,6 +95,8 @@ def register_user(email: str, password: str, name: str = "") -> User:
     user.password_hash = hash_password(password)
     db.session.add(user)
     try:
+        db.session.flush()
+        outbox.record(USER_REGISTERED, user_id=user.id)  # the welcome email, in this transaction
         db.session.commit()
     except IntegrityError:  # a concurrent registration won the race
         db.session.rollback()

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from app.health.checks import register_check
+from app.security.keys import STORAGE, keys_for
 from app.settings import Settings
 from app.storage.base import ObjectHead, ObjectMissingError, SignedPost, Storage, StorageError
 from app.storage.local import LocalStorage
@@ -43,7 +44,7 @@ def init_storage(app: Flask, settings: Settings) -> None:
         root = Path(settings.uploads.local_dir)
         if not root.is_absolute():
             root = Path(app.root_path).parent / root
-        storage = LocalStorage(root, settings.secret_key)
+        storage = LocalStorage(root, keys_for(settings, STORAGE).oldest_first)
         if settings.is_production:
             log.warning("S3_BUCKET is not set: uploads are stored on the local disk")
         app.register_blueprint(local_storage_bp)

@@ -24,11 +24,14 @@ class SignedPost:
 
 @dataclass(frozen=True)
 class ObjectHead:
-    """An object's size, stored content type and its first bytes."""
+    """An object's size, stored content type, first bytes, and the version they belong to."""
 
     size: int
     content_type: str
     head: bytes
+    # The version read (None: the backend keeps none): downloads pin it, so bytes put under the
+    # same key later (the signed upload form stays usable for a while) are never served.
+    version: str | None = None
 
 
 class Storage(Protocol):
@@ -38,16 +41,16 @@ class Storage(Protocol):
         """Return a form upload limited to KEY, CONTENT_TYPE and 1..MAX_SIZE bytes."""
         ...
 
-    def presign_get(self, key: str, filename: str, expires: int) -> str:
-        """Return a download URL valid for EXPIRES seconds."""
+    def presign_get(self, key: str, filename: str, expires: int, version: str | None = None) -> str:
+        """Return a download URL of KEY (at VERSION when given) valid for EXPIRES seconds."""
         ...
 
     def read_head(self, key: str, length: int) -> ObjectHead:
-        """Return the object's size, content type and first LENGTH bytes."""
+        """Return the current object's size, content type, first LENGTH bytes and version."""
         ...
 
-    def delete(self, key: str) -> None:
-        """Remove the object (missing is fine)."""
+    def delete(self, key: str, version: str | None = None) -> None:
+        """Remove the object, or only its VERSION (missing is fine)."""
         ...
 
     def check(self) -> None:

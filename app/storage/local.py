@@ -2,6 +2,8 @@
 
 The browser flow stays the same as with S3: a signed, expiring URL to POST a form to, and
 a signed, expiring URL to download from. Both are itsdangerous tokens bound to one key.
+Versions as in a versioned bucket: reading an object hard-links its file to KEY.v-ID first, and
+an upload replaces KEY's directory entry (a new file), never the bytes a version links to.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from pathlib import Path
 
 from flask import url_for
@@ -25,13 +28,13 @@ SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,254}$")
 class LocalStorage:
     """Objects as files under ROOT, with a JSON sidecar holding the content type."""
 
-    def __init__(self, root: Path, secret_key: str) -> None:
+    def __init__(self, root: Path, keys: list[str]) -> None:
         self.root = root
-        self.secret_key = secret_key
+        self.keys = keys  # oldest first: signs with the last, verifies with all
 
     def serializer(self, salt: str) -> URLSafeTimedSerializer:
         """Return the signer for one purpose (upload or download)."""
-        return URLSafeTimedSerializer(self.secret_key, salt=salt)
+        return URLSafeTimedSerializer(self.keys, salt=salt)
 
     def path(self, key: str) -> Path:
         """Return the file of KEY, refusing anything that could leave the root."""
@@ -46,12 +49,18 @@ class LocalStorage:
         url = url_for("local_storage.receive", token=token, _external=True)
         return SignedPost(url=url, fields={"key": key, "Content-Type": content_type})
 
-    def presign_get(self, key: str, filename: str, expires: int) -> str:
-        """Sign a download URL for KEY."""
+    def presign_get(self, key: str, filename: str, expires: int, version: str | None = None) -> str:
+        """Sign a download URL for KEY (at VERSION when given)."""
+        target = self.versioned(key, version) if version else key
         token = self.serializer(DOWNLOAD_SALT).dumps(
-            {"key": key, "filename": filename, "ttl": expires}
+            {"key": target, "filename": filename, "ttl": expires, "type_of": key}
         )
         return url_for("local_storage.download", token=token, _external=True)
+
+    @staticmethod
+    def versioned(key: str, version: str) -> str:
+        """Return the key of VERSION of KEY."""
+        return f"{key}.v-{version}"
 
     def save(self, key: str, content_type: str, chunks: list[bytes]) -> int:
         """Write the object atomically; return its size."""
@@ -76,20 +85,26 @@ class LocalStorage:
             return "application/octet-stream"
 
     def read_head(self, key: str, length: int) -> ObjectHead:
-        """Read the first LENGTH bytes of the file."""
-        target = self.path(key)
+        """Keep the current file as a new version, then read its first LENGTH bytes."""
+        version = uuid.uuid4().hex
+        kept = self.path(self.versioned(key, version))
         try:
-            with target.open("rb") as handle:
+            os.link(self.path(key), kept)  # first: what is read below is what downloads serve
+            with kept.open("rb") as handle:
                 head = handle.read(length)
-            size = target.stat().st_size
+            size = kept.stat().st_size
         except FileNotFoundError:
             raise ObjectMissingError(f"no object {key}") from None
         except OSError as exc:
             raise StorageError(f"cannot read {key}: {type(exc).__name__}") from None
-        return ObjectHead(size=size, content_type=self.content_type(key), head=head)
+        content_type = self.content_type(key)
+        return ObjectHead(size=size, content_type=content_type, head=head, version=version)
 
-    def delete(self, key: str) -> None:
-        """Remove the file and its sidecar."""
+    def delete(self, key: str, version: str | None = None) -> None:
+        """Remove the file and its sidecar, or only VERSION of it."""
+        if version:
+            self.path(self.versioned(key, version)).unlink(missing_ok=True)
+            return
         target = self.path(key)
         for path in (target, self._sidecar(target)):
             path.unlink(missing_ok=True)

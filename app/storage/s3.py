@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from app.settings import S3Settings
 from app.storage.base import ObjectHead, ObjectMissingError, SignedPost, StorageError
 
+log = logging.getLogger(__name__)
 # What S3-compatible servers answer for a key that does not exist.
 MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 
@@ -56,17 +58,14 @@ class S3Storage:
         )
         return SignedPost(url=post["url"], fields=dict(post["fields"]))
 
-    def presign_get(self, key: str, filename: str, expires: int) -> str:
-        """Sign a GET that downloads the object as an attachment named FILENAME."""
+    def presign_get(self, key: str, filename: str, expires: int, version: str | None = None) -> str:
+        """Sign a GET of the object (at VERSION) as an attachment named FILENAME."""
         disposition = f"attachment; filename*=UTF-8''{_quote(filename)}"
+        params = {"Bucket": self.bucket, "Key": key, "ResponseContentDisposition": disposition}
+        if version:
+            params["VersionId"] = version
         url: str = self.client.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": key,
-                "ResponseContentDisposition": disposition,
-            },
-            ExpiresIn=expires,
+            "get_object", Params=params, ExpiresIn=expires
         )
         return url
 
@@ -86,12 +85,20 @@ class S3Storage:
             raise StorageError(f"cannot read {key}: {reason}") from None
         total = response.get("ContentRange", "").rpartition("/")[2]
         size = int(total) if total.isdigit() else int(response.get("ContentLength", len(head)))
-        return ObjectHead(size=size, content_type=response.get("ContentType", ""), head=head)
+        # The same response names the version these bytes belong to: nothing can slip between.
+        version = response.get("VersionId")
+        if version in (None, "null"):
+            log.warning("bucket %s keeps no versions: downloads cannot be pinned", self.bucket)
+            version = None
+        content_type = response.get("ContentType", "")
+        return ObjectHead(size=size, content_type=content_type, head=head, version=version)
 
-    def delete(self, key: str) -> None:
-        """Delete the object."""
+    def delete(self, key: str, version: str | None = None) -> None:
+        """Delete the object, or only its VERSION (a versioned bucket keeps the others)."""
         try:
-            self.client.delete_object(Bucket=self.bucket, Key=key)
+            self.client.delete_object(
+                Bucket=self.bucket, Key=key, **({"VersionId": version} if version else {})
+            )
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"cannot delete {key}: {_reason(exc)}") from None
 

@@ -78,7 +78,7 @@ def download(token: str) -> Response:
         raise NotFound("No such object.")
     response = send_file(
         path,
-        mimetype=storage.content_type(policy["key"]),
+        mimetype=storage.content_type(policy.get("type_of", policy["key"])),
         as_attachment=True,
         download_name=policy["filename"],
         max_age=0,

@@ -12,6 +12,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
+from sqlalchemy import text
 
 from app.auth.tokens import issue_access_token
 from app.extensions import db
@@ -54,6 +55,16 @@ def make_settings(database_url: str = "sqlite://", redis_url: str = "", **extra:
         redis=RedisSettings(url=redis_url),
         **extra,
     )
+
+
+def empty_database(app: Flask) -> None:
+    """Empty every table of APP's PostgreSQL database and close its connections."""
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(f'"{name}"' for name in db.metadata.tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        db.engine.dispose()
 
 
 def add_items(app: Flask, owner_id: int, titles: list[str]) -> list[int]:

@@ -6,11 +6,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from app_helpers import APP_PORTS, SERVICE_PORTS, make_settings, sign_in
+from app_helpers import APP_PORTS, SERVICE_PORTS, empty_database, make_settings, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
@@ -109,12 +108,7 @@ def pg_app(pg_migrated: str, redis_server: RedisServer) -> Iterator[Flask]:
     """An app on PostgreSQL and Redis; tables are emptied after each test."""
     application = create_app(make_settings(pg_migrated, redis_server.url))
     yield application
-    with application.app_context():
-        db.session.remove()
-        tables = ", ".join(f'"{name}"' for name in db.metadata.tables)
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        db.engine.dispose()
+    empty_database(application)
     redis_server_client = application.extensions["redis_client"].get()
     redis_server_client.flushdb()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from web_helpers import HTML, bearer, form_login
 
 from app.extensions import db
 from app.models import Item, User
@@ -48,6 +49,33 @@ def test_create_admin_promotes_an_existing_user(
     assert "promoted" in result.output
     with app.app_context():
         assert db.session.get(User, owner).is_admin  # type: ignore[union-attr]
+
+
+def test_promotion_ends_every_token_and_session_of_the_account(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Someone registered the admin's address first (addresses are not verified) and holds a
+    # 14-day refresh token and a browser session: promotion must not hand them admin rights.
+    squatter = app.test_client()
+    creds = {"email": "boss@example.com", "password": "squatters own password"}
+    assert squatter.post("/api/v1/auth/register", json=creds).status_code == 201
+    tokens = squatter.post("/api/v1/auth/token", json=creds).get_json()
+    browser = app.test_client()
+    assert form_login(browser, creds["email"], creds["password"]).status_code == 302
+
+    monkeypatch.setenv("ADMIN_PASSWORD", PASSWORD)
+    assert "promoted" in run(app, "create-admin", "boss@example.com").output
+
+    refreshed = squatter.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert (refreshed.status_code, refreshed.get_json()["error"]) == (401, "token_revoked")
+    me = squatter.get("/api/v1/auth/me", headers=bearer(tokens["access_token"]))
+    assert me.status_code == 401
+    assert browser.get("/admin", headers=HTML).status_code == 302  # back to sign-in
+    assert squatter.post("/api/v1/auth/token", json=creds).status_code == 401
+    admin = squatter.post(
+        "/api/v1/auth/token", json={"email": "boss@example.com", "password": PASSWORD}
+    )
+    assert admin.status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
-from app.settings import AppEnv, ConfigError, load_settings
+from app.settings import AppEnv, ConfigError, _require, load_settings
 
 GOOD_PRODUCTION = {
     "APP_ENV": "production",
@@ -89,6 +91,59 @@ def test_production_refuses_placeholders(
     set_env(monkeypatch, {**GOOD_PRODUCTION, name: value})
     with pytest.raises(ConfigError, match=name):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SECRET_KEY", "change-me"),
+        ("SECRET_KEY", "CHANGEME"),
+        ("SECRET_KEY", "replace-me"),
+        ("SECRET_KEY", "placeholder"),
+        ("SECRET_KEY", "xxxxxxxxxxxxxxxxxxxx"),
+        ("SECRET_KEY", "todo"),
+        ("SECRET_KEY", "<your-secret-key>"),
+        # The kit's own example files (k8s/overlays/dev/*.env.example):
+        ("DATABASE_URL", "postgresql+psycopg://flaskkit_app:APP_PASSWORD@db.internal:5432/app"),
+        ("DATABASE_URL", "postgresql+psycopg://flaskkit:PASSWORD@db.internal:5432/app"),
+        ("DATABASE_URL", "postgresql://app:pw@db.example.com/app"),
+    ],
+)
+def test_production_refuses_the_known_placeholders_exactly(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    set_env(monkeypatch, {**GOOD_PRODUCTION, name: value})
+    with pytest.raises(ConfigError, match=f"{name} holds a placeholder"):
+        load_settings()
+
+
+def test_random_secret_keys_are_never_taken_for_placeholders() -> None:
+    # token_urlsafe is what the kit's example tells operators to run; "xxx" and "todo" turn up
+    # in about 0.2% of such keys, which a substring check refused.
+    keys = [secrets.token_hex(32) for _ in range(10_000)]
+    keys += [secrets.token_urlsafe(48) for _ in range(10_000)]
+    refused = []
+    for key in keys:
+        try:
+            _require("SECRET_KEY", key)
+        except ValueError:
+            refused.append(key)
+    assert refused == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://app:s3cret-pw@todo-db.example.internal:5432/app",
+        "postgresql://todo:xXx-real-password@db.internal/todo_app",
+        "postgresql://app:pw@db.example-corp.com/app",
+    ],
+)
+def test_real_urls_that_contain_placeholder_words_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    set_env(monkeypatch, {**GOOD_PRODUCTION, "DATABASE_URL": url})
+    assert load_settings().database.url == url
 
 
 def test_production_refuses_a_short_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:

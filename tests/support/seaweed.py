@@ -73,11 +73,17 @@ class SeaweedServer:
             if self.process.poll() is not None:
                 raise ServerError(f"weed exited: {self.log.read_text(errors='replace')[-800:]}")
             try:
-                client.create_bucket(Bucket=BUCKET)
+                try:
+                    client.create_bucket(Bucket=BUCKET)
+                except Exception as exc:
+                    if "BucketAlreadyOwnedByYou" not in str(exc):
+                        raise
+                # Versioned, as the kit's buckets are (infra/kit/bucket.py, the local stack).
+                client.put_bucket_versioning(
+                    Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"}
+                )
                 return
             except Exception as exc:  # not up yet
-                if "BucketAlreadyOwnedByYou" in str(exc):
-                    return
                 last = exc
                 time.sleep(0.3)
         self.stop()

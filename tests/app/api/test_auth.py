@@ -127,13 +127,13 @@ def test_outdated_hash_is_upgraded_on_sign_in(app: Flask, client: FlaskClient) -
         assert user.last_login_at is not None
 
 
-def test_refresh_gives_a_new_access_token(app: Flask, client: FlaskClient) -> None:
+def test_refresh_gives_a_new_token_pair(app: Flask, client: FlaskClient) -> None:
     make_user(app, "r@example.com")
     tokens = get_tokens(client, "r@example.com")
     response = client.post(f"{AUTH}/refresh", headers=bearer(tokens["refresh_token"]))
     assert response.status_code == 200
     fresh = response.get_json()
-    assert "refresh_token" not in fresh
+    assert fresh["refresh_token"] != tokens["refresh_token"]  # rotated: test_token_rotation.py
     assert client.get(f"{AUTH}/me", headers=bearer(fresh["access_token"])).status_code == 200
     # An access token is not a refresh token, and the other way round.
     wrong = client.post(f"{AUTH}/refresh", headers=bearer(tokens["access_token"]))

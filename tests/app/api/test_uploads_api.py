@@ -100,6 +100,21 @@ def test_upload_flow_end_to_end(up_app: Flask, tmp_path: Path) -> None:
     assert "X-Pagination" in listed.headers
 
 
+def test_bytes_put_again_with_the_signed_form_are_never_served(up_app: Flask) -> None:
+    client = up_app.test_client()
+    auth = bearer_for(up_app, add_user(up_app))
+    _, signed = start_upload(client, auth)
+    assert post_form(client, signed, png()) == 204
+    assert client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth).status_code == 202
+    assert post_form(client, signed, b"\x89PNG\r\n\x1a\n<script>") == 204  # form still valid
+    shown = client.get(f"/api/v1/uploads/{signed['id']}", headers=auth).get_json()
+    assert shown["status"] == "processed"
+    download = client.get(urlsplit(shown["download_url"]).path)
+    assert download.status_code == 200
+    assert download.data == png()  # the bytes that were verified
+    assert download.headers["Content-Type"] == "image/png"
+
+
 def test_refuses_types_and_sizes_up_front(up_app: Flask) -> None:
     client = up_app.test_client()
     auth = bearer_for(up_app, add_user(up_app))

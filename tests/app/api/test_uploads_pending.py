@@ -12,13 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
-from app_helpers import make_settings
+from app_helpers import empty_database, make_settings
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from app import create_app
-from app.extensions import db
 from app.settings import S3Settings
 from app.storage.s3 import S3Storage
 from tests.support.redis_server import RedisServer
@@ -44,12 +42,7 @@ def s3_pg_app(
     application = create_app(settings)
     assert isinstance(application.extensions["storage"], S3Storage)
     yield application
-    with application.app_context():
-        db.session.remove()
-        tables = ", ".join(f'"{name}"' for name in db.metadata.tables)
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        db.engine.dispose()
+    empty_database(application)
     application.extensions["redis_client"].get().flushdb()
 
 

@@ -10,9 +10,10 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from app.jobs import queue_welcome_email
+from app.jobs import relay_outbox_now
 from app.jobs.uploads import process_upload
-from app.models import Upload, User
+from app.models import OutboxMessage, Upload, User
+from app.services import outbox
 from app.settings import UploadSettings
 
 
@@ -27,7 +28,7 @@ def upload_app(tmp_path: Path, max_size: int = 64) -> Flask:
 
 
 def stored(app: Flask, data: bytes, content_type: str = "text/plain") -> int:
-    """Create an upload row and its stored object; return its id."""
+    """Create an upload row claimed by /complete and its stored object; return its id."""
     owner = add_user(app, f"edge{len(data)}@example.com")
     with app.app_context():
         upload = Upload(
@@ -36,7 +37,7 @@ def stored(app: Flask, data: bytes, content_type: str = "text/plain") -> int:
             filename="x.txt",
             content_type=content_type,
             size=len(data),
-            status="pending",
+            status="processing",  # the job only ever moves a claimed upload on
             details={},
         )
         db.session.add(upload)
@@ -65,11 +66,19 @@ def test_oversize_and_empty_objects_are_rejected(tmp_path: Path) -> None:
         assert db.session.get(Upload, empty).details["reason"] == "The file is empty."
 
 
-def test_welcome_email_not_queued_when_redis_is_down(caplog: pytest.LogCaptureFixture) -> None:
+def test_welcome_email_waits_in_the_outbox_when_redis_is_down(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     app = create_app(make_settings("sqlite://", f"redis://127.0.0.1:{service_port()}/0"))
     with app.test_request_context():
-        queue_welcome_email(User(id=5, email="x@example.com", name="x"))
-    assert "welcome email for user 5 not queued: jobs unavailable" in caplog.text
+        db.create_all()
+        db.session.add(User(id=5, email="x@example.com", name="x"))
+        outbox.record("user_registered", user_id=5)
+        db.session.commit()
+        relay_outbox_now()
+        message = db.session.scalars(db.select(OutboxMessage)).one()
+        assert (message.relayed_at, message.attempts) == (None, 0)
+    assert "outbox relay paused: jobs unavailable (1 message(s) wait)" in caplog.text
 
 
 def test_unreachable_storage_raises_so_rq_retries(
@@ -87,4 +96,4 @@ def test_unreachable_storage_raises_so_rq_retries(
     with app.app_context():
         with pytest.raises(StorageError):
             process_upload(upload_id)
-        assert db.session.get(Upload, upload_id).status == "pending"  # undecided, not rejected
+        assert db.session.get(Upload, upload_id).status == "processing"  # undecided, not rejected

@@ -13,13 +13,16 @@ from pathlib import Path
 import pytest
 import redis
 import requests
-from app_helpers import make_settings, own_redis, service_port
+from app_helpers import add_user, bearer_for, make_settings, own_redis, service_port
 from flask import Flask
 from rq import Retry
 from rq.job import Job, JobStatus
+from sqlalchemy import text
 
 from app import create_app
+from app.extensions import db
 from app.jobs.queue import enqueue, get_queue
+from app.settings import UploadSettings
 from tests.support.gunicorn import ROOT
 from tests.support.servers import children, env_without_otel, fail, kill_tree, stop_pid
 
@@ -35,7 +38,9 @@ WORKER_ENV = {
 RECOVERY_BOUND = 1 + 2 + 1 + 8  # monitoring + grace + maintenance + start-up slack (seconds)
 
 
-def start_worker(redis_url: str, log: Path, metrics_port: int = 0) -> subprocess.Popen[bytes]:
+def start_worker(
+    redis_url: str, log: Path, metrics_port: int = 0, **extra: str
+) -> subprocess.Popen[bytes]:
     """Start a worker in its own process group (so the kill takes its work horse too)."""
     env = (
         env_without_otel()
@@ -48,6 +53,7 @@ def start_worker(redis_url: str, log: Path, metrics_port: int = 0) -> subprocess
             "LOG_LEVEL": "INFO",
             "WORKER_METRICS_PORT": str(metrics_port),
         }
+        | extra
     )
     with log.open("ab") as handle:
         return subprocess.Popen(
@@ -120,6 +126,55 @@ def test_job_of_a_sigkilled_worker_is_retried(worker_app: Flask, tmp_path: Path)
             if process is not None and process.poll() is None:
                 kill_tree(process, signal.SIGTERM)
                 stop_pid(process, signal.SIGTERM)
+
+
+def test_an_abandoned_upload_job_runs_its_failure_hook(
+    pg_migrated: str, worker_app: Flask, tmp_path: Path
+) -> None:
+    url = worker_app.config["SETTINGS"].redis.url
+    objects = tmp_path / "objects"
+    settings = make_settings(pg_migrated, url).model_copy(
+        update={"uploads": UploadSettings(local_dir=str(objects))}
+    )
+    settings.worker.max_retries = 0  # the abandoned attempt is the last one
+    app = create_app(settings)
+    auth = bearer_for(app, add_user(app, "abandoned@example.com"))
+    client = app.test_client()
+    declared = {"filename": "a.txt", "content_type": "text/plain", "size": 5}
+    signed = client.post("/api/v1/uploads", json=declared, headers=auth).get_json()
+    fifo = objects / signed["fields"]["key"]
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)  # reading the "file" blocks: the work horse hangs as on a stuck read
+    env = {"DATABASE_URL": pg_migrated, "UPLOAD_LOCAL_DIR": str(objects)}
+    first = start_worker(url, tmp_path / "worker-1.log", **env)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        assert (
+            client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth).get_json()[
+                "status"
+            ]
+            == "processing"
+        )
+        wait_for(lambda: children(first.pid), 30, "the work horse")
+        time.sleep(0.5)
+        kill_tree(first, signal.SIGKILL)
+        first.wait(10)
+        second = start_worker(url, tmp_path / "worker-2.log", **env)
+
+        def status() -> str:
+            shown = client.get(f"/api/v1/uploads/{signed['id']}", headers=auth).get_json()
+            return str(shown["status"])
+
+        wait_for(lambda: status() == "failed", RECOVERY_BOUND + 10, "the failure hook")
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                kill_tree(process, signal.SIGTERM)
+                stop_pid(process, signal.SIGTERM)
+        with app.app_context():
+            db.session.execute(text("TRUNCATE uploads, users RESTART IDENTITY CASCADE"))
+            db.session.commit()
+            db.engine.dispose()
 
 
 def test_worker_refuses_to_start_without_redis() -> None:

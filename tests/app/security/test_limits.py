@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from app_helpers import make_settings
 from flask import Flask
@@ -19,9 +21,9 @@ REGISTER = "/api/v1/auth/register"
 TIGHT = AuthSettings(login_rate_limit="3/minute", register_rate_limit="2/minute")
 
 
-def limited_app(redis_url: str = "") -> Flask:
-    """An app with small limits on a fresh SQLite database."""
-    app = create_app(make_settings(redis_url=redis_url, auth=TIGHT))
+def limited_app(redis_url: str = "", auth: AuthSettings = TIGHT) -> Flask:
+    """An app with small limits (AUTH) on a fresh SQLite database."""
+    app = create_app(make_settings(redis_url=redis_url, auth=auth))
     with app.app_context():
         db.create_all()
     return app
@@ -63,18 +65,55 @@ def test_token_endpoint_is_limited_per_ip() -> None:
     assert attempt(client, PASSWORD, ip="10.0.0.2") == 200  # another address has its own budget
 
 
-def test_failed_attempts_are_limited_per_account_across_addresses() -> None:
+def test_failures_from_everywhere_never_lock_the_owner_out() -> None:
     app = limited_app()
     make_user(app, "user@example.com")
     client = app.test_client()
-    assert [attempt(client, ip=f"10.1.0.{n}") for n in range(3)] == [401, 401, 401]
-    assert attempt(client, PASSWORD, ip="10.1.0.99") == 429  # the account is locked for now
-    other = client.post(
+    # Far more failures than any per-account limit would allow, from many addresses...
+    assert {attempt(client, ip=f"10.1.{n // 4}.{n % 4}") for n in range(60)} == {401}
+    # ...and the owner, from their own address, still signs in with the right password.
+    assert attempt(client, PASSWORD, ip="10.1.99.1") == 200
+
+
+BACKOFF = AuthSettings(login_rate_limit="100/minute", login_backoff_after=2)
+
+
+def test_a_client_that_keeps_failing_backs_off_longer_each_time() -> None:
+    app = limited_app(auth=BACKOFF)
+    make_user(app, "user@example.com")
+    client = app.test_client()
+    assert [attempt(client) for _ in range(3)] == [401, 401, 401]  # 2 free, the 3rd: wait 1 s
+    waiting = client.post(
         TOKEN,
-        json={"email": "else@example.com", "password": "x"},
-        environ_base={"REMOTE_ADDR": "10.1.0.98"},
+        json={"email": "user@example.com", "password": PASSWORD},  # even the right one waits
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
     )
-    assert other.status_code == 401  # other accounts are unaffected
+    assert waiting.status_code == 429
+    assert waiting.get_json()["error"] == "too_many_requests"
+    assert int(waiting.headers["Retry-After"]) >= 1
+    assert attempt(client, PASSWORD, ip="10.0.0.2") == 200  # the owner elsewhere: no wait
+    time.sleep(1.1)
+    assert attempt(client) == 401  # the 4th failure: wait 2 s
+    assert attempt(client, PASSWORD) == 429
+    time.sleep(1.1)
+    assert attempt(client, PASSWORD) == 429  # longer than the last wait
+    time.sleep(1.0)
+    assert attempt(client, PASSWORD) == 200  # a success forgets the failures
+    assert [attempt(client) for _ in range(3)] == [401, 401, 401]
+
+
+def test_the_limit_keys_on_the_address_sign_in_compares() -> None:
+    app = limited_app(auth=BACKOFF)
+    make_user(app, "user@example.com")
+    client = app.test_client()
+    fullwidth = {"email": "USER@\uff45xample.com", "password": WRONG}  # the same account
+    assert [attempt(client) for _ in range(3)] == [401, 401, 401]
+    assert (
+        client.post(TOKEN, json=fullwidth, environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code
+        == 429
+    )
+    with app.test_request_context(TOKEN, method="POST", json=fullwidth):
+        assert account_key() == "account:user@example.com"
 
 
 def test_successful_sign_ins_do_not_use_the_account_budget() -> None:
@@ -121,6 +160,14 @@ def test_redis_counters_are_shared_by_workers(own_redis: RedisServer) -> None:
     assert attempt(second.test_client()) == 429  # one budget across both "workers"
     keys = first.extensions["redis_client"].get().keys("*kit-limits*")
     assert keys
+
+
+def test_back_off_is_shared_by_workers(own_redis: RedisServer) -> None:
+    # One in-memory SQLite per app: the user exists in neither.
+    first, second = limited_app(own_redis.url, BACKOFF), limited_app(own_redis.url, BACKOFF)
+    assert [attempt(first.test_client()) for _ in range(3)] == [401, 401, 401]
+    assert attempt(second.test_client()) == 429
+    assert first.extensions["redis_client"].get().keys("*kit-backoff*")
 
 
 def test_redis_down_sign_in_fails_open_registration_fails_closed(own_redis: RedisServer) -> None:

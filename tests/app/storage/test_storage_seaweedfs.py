@@ -87,6 +87,37 @@ def test_presigned_upload_process_and_download(seaweed: SeaweedServer) -> None:
 
 
 @pytest.mark.usefixtures("s3_env")
+def test_bytes_put_again_with_the_signed_form_are_never_served(seaweed: SeaweedServer) -> None:
+    app = s3_app(seaweed)
+    auth, signed = sign(app)
+    assert browser_post(signed, png()).status_code == 204
+    client = app.test_client()
+    assert client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth).status_code == 202
+    # The form is still valid (UPLOAD_URL_EXPIRY): other bytes of the declared type replace the
+    # object after it was checked.
+    evil = b"\x89PNG\r\n\x1a\n<script>alert(1)</script>"
+    assert browser_post(signed, evil).status_code == 204
+    shown = client.get(f"/api/v1/uploads/{signed['id']}", headers=auth).get_json()
+    assert shown["status"] == "processed"
+    download = requests.get(shown["download_url"], timeout=10)
+    assert download.status_code == 200
+    assert download.content == png()  # the version that was verified
+
+
+@pytest.mark.usefixtures("s3_env")
+def test_rejected_bytes_are_deleted_whatever_their_version(seaweed: SeaweedServer) -> None:
+    app = s3_app(seaweed)
+    auth, signed = sign(app)
+    assert browser_post(signed, b"not a png at all").status_code == 204
+    client = app.test_client()
+    client.post(f"/api/v1/uploads/{signed['id']}/complete", headers=auth)
+    shown = client.get(f"/api/v1/uploads/{signed['id']}", headers=auth).get_json()
+    assert shown["status"] == "rejected"
+    versions = seaweed.client().list_object_versions(Bucket=BUCKET, Prefix=signed["fields"]["key"])
+    assert versions.get("Versions", []) == []  # only a delete marker may remain
+
+
+@pytest.mark.usefixtures("s3_env")
 def test_oversize_and_wrong_type_are_refused_by_the_bucket(seaweed: SeaweedServer) -> None:
     app = s3_app(seaweed)
     _, signed = sign(app)
