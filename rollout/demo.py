@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenario", choices=("promote", "rollback"), nargs="?", default="promote")
     parser.add_argument("--stop-delay", type=float, default=5.0)
     parser.add_argument("--down", action="store_true", help="stop the stack at the end")
-    parser.add_argument("--contract", help="the service's kit.toml (default: $KIT_CONTRACT, else the kit's own)")
+    parser.add_argument(
+        "--contract", help="the service's kit.toml (default: $KIT_CONTRACT, else the kit's own)"
+    )
     args = parser.parse_args(argv)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
     started = time.time()

@@ -12,6 +12,7 @@ from k8s_outcomes_harness import IMAGES, Verdicts, deploy, public_route, target
 from rollout.exitcodes import Exit
 from rollout.kube.apply import SWITCH_MANAGER, shared_objects
 from rollout.kube.render import render_overlay
+from tests.rollout.conftest import HEADS
 from tests.support.contract import REFERENCE
 from tests.support.fakecluster.cluster import FakeCluster
 from tests.support.fakecluster.world import ApiError
@@ -33,7 +34,7 @@ def installed(
     first = cluster.image_of("blue")[0]
     with cluster.world() as world:
         world.data["versions"].update({first: "0.1.0", **{i: v for v, i in IMAGES.items()}})
-        world.data["db_heads"] = world.data["heads"] = ["0003_uploads"]
+        world.data["db_heads"] = world.data["heads"] = HEADS
     verdicts = Verdicts(cluster)
     monkeypatch.setattr("rollout.flow.run_gate", verdicts.gate)
     monkeypatch.setattr("rollout.targets.k8s.run_testinfra", verdicts.testinfra)
