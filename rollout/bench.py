@@ -15,6 +15,7 @@ import time
 from collections import Counter
 
 from rich.console import Console
+from rich.markup import escape
 
 from kitcore.colours import other
 from kitcore.contract import load_contract
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         rec = outcome.record
         promoted = next((t for name, t in rec.phases if name == "stop_old"), None)
         if promoted is None:
-            console.print(f"[red]rollout not promoted: {outcome.reason}[/]")
+            console.print(f"[red]rollout not promoted: {escape(outcome.reason)}[/]")
             return 1
         to_promotion = promoted - rec.started
 

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from kitcore.colours import other
 from kitcore.release import Release
@@ -36,7 +37,7 @@ def deploy(
         report_dir(opts.reports_base, release.version)
     )
     colour = "green" if outcome.code == Exit.PROMOTED else "red"
-    console.print(f"[bold {colour}]{outcome.reason}[/] (exit {int(outcome.code)})")
+    console.print(f"[bold {colour}]{escape(outcome.reason)}[/] (exit {int(outcome.code)})")
     console.print(f"report: {outcome.report_dir}/summary.txt")
     return outcome
 
@@ -99,7 +100,7 @@ def abort(target: Target, store: Store, console: Console) -> Exit:
                 raise RolloutFailed(Exit.ERROR, f"it did not stop within {ABORT_WAIT_S:.0f}s")
             time.sleep(0.5)
         last = store.load().history[-1:]
-        console.print(f"[green]✓[/] stopped: {last[0].reason if last else 'no record'}")
+        console.print(f"[green]✓[/] stopped: {escape(last[0].reason) if last else 'no record'}")
         return Exit.PROMOTED
     with store.lock("abort"), interruptible():
         state = store.load()

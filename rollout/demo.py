@@ -14,6 +14,7 @@ import sys
 import time
 
 from rich.console import Console
+from rich.markup import escape
 
 from kitcore.contract import ContractError, load_contract
 from kitcore.release import Release, checkout_version
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         outcome = commands.deploy(target, store, release, opts, console)
         after = stack.active_colour()
     except StackError as exc:
-        console.print(f"[red]demo: the local stack failed: {exc}[/]")
+        console.print(f"[red]demo: the local stack failed: {escape(str(exc))}[/]")
         return 1
     finally:
         if args.down:
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = outcome.code == Exit.PROMOTED and failed == 0
     else:
         ok = outcome.code == Exit.GATE_FAILED and after == before and failed == 0
-        console.print(f"why the gate refused it: {outcome.reason}")
+        console.print(f"why the gate refused it: {escape(outcome.reason)}")
     console.print("[bold green]demo passed[/]" if ok else "[bold red]demo FAILED[/]")
     if not args.down:
         console.print("the stack is still up: `make down` stops it")

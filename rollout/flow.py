@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from rich.console import Console
+from rich.markup import escape
 
 from kitcore.colours import other
 from kitcore.release import Release
@@ -142,7 +143,7 @@ class Rollout:
         pending = _step(Exit.MIGRATION_FAILED, lambda: self.target.pending_migrations(self.release))
         self.outcome.findings = check_scripts(pending)
         for finding in self.outcome.findings:
-            self.console.print(f"  [red]✗[/] {finding}")
+            self.console.print(f"  [red]✗[/] {escape(str(finding))}")
         if not judge(self.outcome.findings).passed and not self.opts.force_migration:
             raise RolloutFailed(
                 Exit.MIGRATION_REFUSED,
@@ -235,7 +236,7 @@ class Rollout:
         self.console.print(f"[bold cyan]»[/] {label}")
 
     def _ok(self, text: str) -> None:
-        self.console.print(f"  [green]✓[/] {text}")
+        self.console.print(f"  [green]✓[/] {escape(text)}")
 
     def _run_gate(self, name: str, url: str) -> LoadResult:
         cfg = self.opts.gates[name]
@@ -252,7 +253,7 @@ class Rollout:
             f"p95 {m.get('p95_ms', 0):.0f} ms, p99 {m.get('p99_ms', 0):.0f} ms"
         )
         for feature, why in result.skipped_features.items():
-            self.console.print(f"  [yellow]![/] skipped {feature}: {why}")
+            self.console.print(f"  [yellow]![/] skipped {feature}: {escape(why)}")
         return result
 
     def _finish(self) -> None:
@@ -279,7 +280,7 @@ class Rollout:
         try:
             write_report(self.outcome)
         except Exception as exc:  # a broken chart must not hide the rollout's own outcome
-            self.console.print(f"[yellow]report incomplete: {exc}[/]")
+            self.console.print(f"[yellow]report incomplete: {escape(str(exc))}[/]")
 
 
 def top_errors(result: LoadResult, n: int = 2) -> list[str]:

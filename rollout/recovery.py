@@ -10,6 +10,7 @@ import contextlib
 import time
 
 from rich.console import Console
+from rich.markup import escape
 
 from rollout.exitcodes import Exit
 from rollout.interrupts import shielded
@@ -30,7 +31,7 @@ class Recovery:
         """Switch back if needed, then stop the colour that failed (unless keep_failed)."""
         rec, old, new = self.record, self.record.from_colour, self.record.to_colour
         with shielded():
-            self.console.print(f"[bold red]✗ {self.outcome.reason}[/]")
+            self.console.print(f"[bold red]✗ {escape(self.outcome.reason)}[/]")
             serving = self._serving()
             if serving == new and not rec.verified and not self._switch_back():
                 return
@@ -49,7 +50,9 @@ class Recovery:
         try:
             return self.target.active_colour()
         except Exception as exc:
-            self.console.print(f"  [red]active colour unknown ({exc}); assuming {rec.to_colour}")
+            self.console.print(
+                f"  [red]active colour unknown ({escape(str(exc))}); assuming {rec.to_colour}"
+            )
             return rec.to_colour
 
     def _switch_back(self) -> bool:
@@ -68,4 +71,4 @@ class Recovery:
         return True
 
     def _ok(self, text: str) -> None:
-        self.console.print(f"  [green]✓[/] {text}")
+        self.console.print(f"  [green]✓[/] {escape(text)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kitcore.colours import COLOURS
@@ -33,7 +34,7 @@ def status(target: Target | None, store: Store, console: Console) -> Exit:
         try:
             live = target.status()
         except TargetError as exc:
-            console.print(f"[yellow]target not reachable: {exc}[/]")
+            console.print(f"[yellow]target not reachable: {escape(str(exc))}[/]")
     table = Table(title="colours")
     for col in ("colour", "routes", "state", "port", "running version", "recorded", "standing"):
         table.add_column(col)

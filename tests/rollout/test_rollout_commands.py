@@ -16,11 +16,15 @@ from rich.console import Console
 
 from kitcore.release import Release
 from rollout import commands
-from rollout.errors import RolloutFailed
+from rollout.errors import RolloutFailed, TargetError
 from rollout.exitcodes import Exit
+from rollout.flow import Options
 from rollout.state import FAILED, PREVIOUS, PROMOTED, RolloutRecord, State
 from rollout.store import FileStore
+from rollout.verify.gates import load_gates
+from rollout.verify.loadrun import LoadSpec
 from tests.rollout.fakes import FakeGates, FakeTarget, run_rollout
+from tests.support.contract import REFERENCE, REFERENCE_GATES
 
 QUIET = Console(quiet=True)
 
@@ -186,3 +190,20 @@ def test_abort_stops_a_running_rollout_through_the_store(tmp_path: Path) -> None
             proc.kill()
     assert out.startswith("recovering: aborted by ")
     assert "abort" in out
+
+
+class OddlyWordedFailure(FakeTarget):
+    """A target whose error text looks like console markup (paths, testinfra case ids)."""
+
+    def start(self, colour: str, release: Release) -> None:
+        raise TargetError("see [/tmp/logs/web-green.log] and test_uid[master]: [bold")
+
+
+def test_failure_text_is_printed_as_text_never_as_markup(tmp_path: Path, gates: FakeGates) -> None:
+    console = Console(record=True, width=300)
+    opts = Options(gates=load_gates(REFERENCE_GATES), reports_base=tmp_path,
+                   load=LoadSpec.of(REFERENCE), stop_delay_s=0)  # fmt: skip
+    store = FileStore(tmp_path / "state" / "rollout.json")
+    outcome = commands.deploy(OddlyWordedFailure(), store, Release("v2", tmp_path), opts, console)
+    assert outcome.code == Exit.DEPLOY_FAILED
+    assert "[/tmp/logs/web-green.log] and test_uid[master]: [bold" in console.export_text()
