@@ -30,10 +30,10 @@ from rollout.report.summary import write_report
 from rollout.resolve import resolve_unfinished
 from rollout.state import CANDIDATE, FAILED, PREVIOUS, PROMOTED, RolloutRecord, State
 from rollout.store import Store, identity
-from rollout.targets.base import Target
+from rollout.targets.base import LoadRequest, Route, Target
 from rollout.verify.expand_only import check_scripts, judge
 from rollout.verify.gates import GateConfig
-from rollout.verify.loadrun import LoadResult, LoadSpec, LocustRun, run_gate
+from rollout.verify.loadrun import LoadResult, LoadSpec, LocustRun
 from rollout.verify.smoke import smoke
 
 T = TypeVar("T")
@@ -171,7 +171,7 @@ class Rollout:
     def gate(self) -> None:
         """4. A bounded locust gate against the preview route; public traffic is untouched."""
         self._phase("gate", "4. Pre-switch locust gate against the preview route")
-        result = self._run_gate("pre_switch", self.target.preview_url())
+        result = self._run_gate("pre_switch", "preview")
         if not result.passed:
             reasons = result.reasons + top_errors(result)
             raise RolloutFailed(Exit.GATE_FAILED, "pre-switch gate failed: " + "; ".join(reasons))
@@ -193,7 +193,7 @@ class Rollout:
         target = self.target
         url, ca = target.public_url(), target.ca_cert()
         checks = smoke(target.contract, url, self.idle, self.release.version, ca)
-        post = self._run_gate("post_switch", target.public_url())
+        post = self._run_gate("post_switch", "public")
         if not checks.passed or not post.passed:
             reasons = checks.reasons[:5] + post.reasons + top_errors(post)
             reason = "post-switch verification failed: " + "; ".join(reasons)
@@ -238,13 +238,13 @@ class Rollout:
     def _ok(self, text: str) -> None:
         self.console.print(f"  [green]✓[/] {escape(text)}")
 
-    def _run_gate(self, name: str, url: str) -> LoadResult:
+    def _run_gate(self, name: str, route: Route) -> LoadResult:
         cfg = self.opts.gates[name]
+        request = LoadRequest(
+            cfg, route, self.outcome.report_dir, self.opts.load, self.opts.load_env
+        )
         with self.console.status(f"  locust gate {name}: {cfg.users} users for {cfg.duration_s}s"):
-            result = run_gate(
-                cfg, url, self.target.ca_cert(), self.outcome.report_dir, self.opts.load_env,
-                load=self.opts.load,
-            )  # fmt: skip
+            result = self.target.run_load(request)
         self.outcome.loads[name] = result
         m = result.measures
         self.console.print(

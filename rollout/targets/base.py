@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from kitcore.contract import Contract
 from kitcore.release import Release
 from rollout.store import Store
+from rollout.verify import loadrun
+from rollout.verify.gates import GateConfig
+from rollout.verify.loadrun import LoadResult, LoadSpec
 from rollout.verify.verdict import Verdict
+
+# Where a gate's load goes: the idle colour's preview route, or the public route (active colour).
+Route = Literal["preview", "public"]
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    """One bounded load run the flow asks of a target: which gate, where, with what."""
+
+    cfg: GateConfig
+    route: Route
+    out_dir: Path
+    load: LoadSpec
+    env: dict[str, str]
 
 
 @dataclass
@@ -79,6 +96,9 @@ class Target(Protocol):
     def ca_cert(self) -> Path | None:
         """Return the CA bundle clients must trust for those URLs, if any."""
 
+    def run_load(self, request: LoadRequest) -> LoadResult:
+        """Run one bounded locust gate against a route and return its verdict."""
+
     def switch(self, colour: str) -> None:
         """Send public traffic to the colour; return only once the switch is complete."""
 
@@ -87,3 +107,11 @@ class Target(Protocol):
 
     def status(self) -> TargetStatus:
         """Describe colours, versions and processes."""
+
+
+def load_from_here(target: Target, request: LoadRequest) -> LoadResult:
+    """Run the gate's locust on this machine against the target's URL for the route."""
+    url = target.preview_url() if request.route == "preview" else target.public_url()
+    return loadrun.run_gate(
+        request.cfg, url, target.ca_cert(), request.out_dir, request.env, load=request.load
+    )

@@ -32,7 +32,8 @@ from rollout.kube.render import RenderError, render_overlay
 from rollout.kube.store import ClusterStore
 from rollout.kube.waits import diagnose, wait_endpoints, wait_settled
 from rollout.store import Store
-from rollout.targets.base import ReleaseRequest, TargetStatus
+from rollout.targets.base import LoadRequest, ReleaseRequest, TargetStatus, load_from_here
+from rollout.verify.loadrun import LoadResult
 from rollout.verify.smoke import smoke
 from rollout.verify.testinfra import POD_CHECKS, PodSpec, run_testinfra, service_facts
 from rollout.verify.verdict import Verdict
@@ -227,6 +228,10 @@ class K8sTarget:
     def ca_cert(self) -> Path | None:
         """Return the CA for the public route (--ca-cert), None for publicly trusted ones."""
         return self.cfg.ca_cert
+
+    def run_load(self, request: LoadRequest) -> LoadResult:
+        """Run the gate's locust from this machine, through the Services' port-forwards."""
+        return load_from_here(self, request)
 
     def switch(self, colour: str) -> None:
         """Patch active then preview; return once the active endpoints are all the colour's."""

@@ -13,7 +13,8 @@ from kitcore.migrations import database_heads, pending_revisions
 from kitcore.release import Release, ReleaseError, checkout_version, materialise
 from rollout.errors import TargetError
 from rollout.store import FileStore, Store
-from rollout.targets.base import ReleaseRequest, TargetStatus
+from rollout.targets.base import LoadRequest, ReleaseRequest, TargetStatus, load_from_here
+from rollout.verify.loadrun import LoadResult
 from rollout.verify.smoke import smoke
 from rollout.verify.testinfra import COLOUR_CHECKS, ColourSpec, run_testinfra, service_facts
 from rollout.verify.verdict import Verdict
@@ -129,6 +130,10 @@ class LocalTarget:
     def ca_cert(self) -> Path | None:
         """Return the stack's locally generated CA."""
         return self.stack.ca_cert_path
+
+    def run_load(self, request: LoadRequest) -> LoadResult:
+        """Run the gate's locust here, through Nginx's preview or public route."""
+        return load_from_here(self, request)
 
     def switch(self, colour: str) -> None:
         """Rewrite the upstream include, nginx -t, reload, wait for old workers, confirm."""

@@ -71,7 +71,7 @@ def live() -> Iterator[Live]:
 def gates(monkeypatch: pytest.MonkeyPatch) -> FakeGates:
     """Replace locust and the public smoke checks in the flow with stand-ins."""
     fake = FakeGates()
-    monkeypatch.setattr("rollout.flow.run_gate", fake)
+    monkeypatch.setattr("rollout.verify.loadrun.run_gate", fake)
     monkeypatch.setattr("rollout.flow.smoke", lambda *a, **k: Verdict.of("smoke", []))
     return fake
 

@@ -15,7 +15,7 @@ from rollout.errors import TargetError
 from rollout.flow import Options, Rollout
 from rollout.outcome import Outcome
 from rollout.store import FileStore, Store
-from rollout.targets.base import ReleaseRequest, TargetStatus
+from rollout.targets.base import LoadRequest, ReleaseRequest, TargetStatus, load_from_here
 from rollout.verify.gates import GateConfig, load_gates
 from rollout.verify.loadrun import LoadResult, LoadSpec
 from rollout.verify.verdict import Verdict
@@ -97,6 +97,9 @@ class FakeTarget:
 
     def ca_cert(self) -> Path | None:
         return None
+
+    def run_load(self, request: LoadRequest) -> LoadResult:
+        return load_from_here(self, request)
 
     def switch(self, colour: str) -> None:
         self._maybe_fail(f"switch:{colour}")

@@ -36,7 +36,7 @@ def installed(
         world.data["versions"].update({first: "0.1.0", **{i: v for v, i in IMAGES.items()}})
         world.data["db_heads"] = world.data["heads"] = HEADS
     verdicts = Verdicts(cluster)
-    monkeypatch.setattr("rollout.flow.run_gate", verdicts.gate)
+    monkeypatch.setattr("rollout.verify.loadrun.run_gate", verdicts.gate)
     monkeypatch.setattr("rollout.targets.k8s.run_testinfra", verdicts.testinfra)
     return cluster, verdicts
 

@@ -25,7 +25,7 @@ def verdicts(fake_cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Verd
     with fake_cluster.world() as world:
         world.data["versions"].update({image: v for v, image in IMAGES.items()})
     judge = Verdicts(fake_cluster)
-    monkeypatch.setattr("rollout.flow.run_gate", judge.gate)
+    monkeypatch.setattr("rollout.verify.loadrun.run_gate", judge.gate)
     monkeypatch.setattr("rollout.targets.k8s.run_testinfra", judge.testinfra)
     return judge
 
