@@ -27,7 +27,7 @@ from rich.progress import Progress
 from bench import report, servers, wrk
 from bench.report import Pair
 
-PORTS = {"pg": 24510, "kit": 24521, "bare": 24522, "nginx": (24580, 24543, 24544, 24581)}
+PORTS = {"pg": 24510, "redis": 24511, "kit": 24521, "bare": 24522, "nginx": (24580, 24543, 24544, 24581)}
 WORKER_MODES = {  # label -> (worker class, workers, threads)
     "sync-2": ("sync", 2, 1),
     "gthread-2x4": ("gthread", 2, 4),
@@ -57,13 +57,14 @@ def seed(base: str, items: int) -> str:
     return token
 
 
-def kit_env(database_url: str, worker_class: str, workers: int, threads: int) -> dict[str, str]:
+def kit_env(database_url: str, redis_url: str, worker_class: str, workers: int, threads: int) -> dict[str, str]:
     """Return the environment of every gunicorn of the run (the same for kit and baseline)."""
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DATABASE", "REDIS"))}
     return keep | {
         "APP_ENV": "production",
         "SECRET_KEY": "bench-" + "k" * 40,
         "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
         "AUTH_ACCESS_TOKEN_MINUTES": "120",
         "GUNICORN_WORKER_CLASS": worker_class,
         "GUNICORN_WORKERS": str(workers),
@@ -76,7 +77,11 @@ def kit_env(database_url: str, worker_class: str, workers: int, threads: int) ->
 def migrate(env: dict[str, str]) -> None:
     """Apply the kit's migrations to the run's database."""
     flask = [sys.executable, "-m", "flask", "db", "upgrade"]
-    servers.subprocess.run(flask, env=env, cwd=servers.REPO, check=True, capture_output=True)
+    done = servers.subprocess.run(
+        flask, env=env, cwd=servers.REPO, check=False, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise servers.BenchError(f"migrations failed: {done.stderr[-800:]}")
 
 
 def measure(
@@ -101,9 +106,9 @@ def measure(
     return samples
 
 
-def app_and_proxy(procs: servers.Processes, args: argparse.Namespace, db: str) -> tuple:
+def app_and_proxy(procs: servers.Processes, args: argparse.Namespace, db: tuple[str, str]) -> tuple:
     """Set up (a) kit vs bare /healthz, (b) kit vs baseline list, (c) Nginx vs straight."""
-    env = kit_env(db, args.worker_class, 1, args.threads)
+    env = kit_env(*db, args.worker_class, 1, args.threads)
     migrate(env)
     kit = f"http://{servers.HOST}:{PORTS['kit']}"
     bare = f"http://{servers.HOST}:{PORTS['bare']}"
@@ -129,11 +134,11 @@ def app_and_proxy(procs: servers.Processes, args: argparse.Namespace, db: str) -
     return targets, pairs
 
 
-def worker_modes(procs: servers.Processes, args: argparse.Namespace, db: str) -> tuple:
+def worker_modes(procs: servers.Processes, args: argparse.Namespace, db: tuple[str, str]) -> tuple:
     """Set up the kit under each worker model (unpinned: they use both cores)."""
     targets, token = {}, ""
     for port, (label, (kind, workers, threads)) in enumerate(WORKER_MODES.items(), 24530):
-        env = kit_env(db, kind, workers, threads)
+        env = kit_env(*db, kind, workers, threads)
         if not token:
             migrate(env)
         servers.gunicorn(procs, "bench.kit:app", port, env, "")
@@ -169,7 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     procs = servers.Processes(Path(tempfile.mkdtemp(prefix="kit-bench-")))
     started = time.monotonic()
     try:
-        db = servers.start_postgres(procs, PORTS["pg"], args.server_cpus)
+        db = (
+            servers.start_postgres(procs, PORTS["pg"], args.server_cpus),
+            servers.start_redis(procs, PORTS["redis"], args.server_cpus),
+        )
         setup = app_and_proxy if args.mode == "app" else worker_modes
         targets, pairs = setup(procs, args, db)
         connections = args.connections if args.mode == "app" else 16

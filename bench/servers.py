@@ -93,19 +93,29 @@ def start_postgres(procs: Processes, port: int, cpus: str) -> str:
     """initdb a throwaway cluster (trust on loopback), start it, return its SQLAlchemy URL."""
     user = postgres_user()
     data = procs.root / "pg"
+    procs.root.chmod(0o755)  # the postgres account must reach its data directory
     data.mkdir()
     if user:
         shutil.chown(data, user)
     initdb = [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
-    subprocess.run(  # noqa: S603 - fixed argument list
+    done = subprocess.run(  # noqa: S603 - fixed argument list
         [*initdb, "-E", "UTF8", "--no-locale", "--no-sync"],
-        user=user, capture_output=True, check=True, timeout=120,
+        user=user, capture_output=True, text=True, check=False, timeout=120,
     )
+    if done.returncode != 0:
+        raise BenchError(f"initdb failed: {done.stderr[-500:]}")
     options = ["-c", f"listen_addresses={HOST}", "-c", f"port={port}"]
     options += ["-c", f"unix_socket_directories={data}", "-c", "fsync=off"]
     procs.spawn([str(PG_BIN / "postgres"), "-D", str(data), *options], port, cpus=cpus,
                 user=user, log="postgres.log")
     return f"postgresql+psycopg://postgres@{HOST}:{port}/postgres"
+
+
+def start_redis(procs: Processes, port: int, cpus: str) -> str:
+    """Start a memory-only Redis (the kit's production settings require one); return its URL."""
+    cmd = ["redis-server", "--bind", HOST, "--port", str(port), "--save", "", "--appendonly"]
+    procs.spawn([*cmd, "no", "--dir", str(procs.root)], port, cpus=cpus, log="redis.log")
+    return f"redis://{HOST}:{port}/0"
 
 
 def gunicorn(
