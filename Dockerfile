@@ -35,23 +35,33 @@ RUN --mount=type=secret,id=extra_ca --mount=type=tmpfs,target=/run/ca \
     with-ca python3 -m pip install --no-cache-dir --no-compile --require-hashes \
         --only-binary :all: --target /opt/uv -r /tmp/build-requirements.txt
 # The service's runtime dependencies only (no dependency groups), exactly as locked, as wheels
-# only (--no-build: no compiler is needed or present), byte-compiled for a read-only filesystem.
+# only (--no-build: no compiler is needed or present).
 ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
     UV_PYTHON=/usr/bin/python3 \
     UV_PYTHON_DOWNLOADS=never \
-    UV_COMPILE_BYTECODE=1 \
+    UV_COMPILE_BYTECODE=0 \
     UV_LINK_MODE=copy
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 RUN --mount=type=secret,id=extra_ca --mount=type=tmpfs,target=/run/ca \
     --mount=type=cache,target=/root/.cache/uv \
     with-ca /opt/uv/bin/uv sync --frozen --no-default-groups --no-install-project --no-build
+# Data no request reads (kit/slim-venv.py): the AWS API models of services other than these, Babel's
+# locales of languages other than these, tests bundled in wheels. Then byte-compile what is left
+# (the root filesystem is read-only at run time).
+ARG KEEP_AWS_SERVICES="s3 sts"
+ARG KEEP_LOCALES="en fr"
+COPY kit/slim-venv.py /tmp/slim-venv.py
+RUN python3 /tmp/slim-venv.py /opt/venv "${KEEP_AWS_SERVICES}" "${KEEP_LOCALES}" \
+    && python3 -m compileall -q -j 0 /opt/venv/lib >/dev/null
 
 FROM ${BASE_IMAGE} AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # Runtime only: the interpreter, CA roots for outbound TLS, tini as PID 1, and ps/ss for the
 # testinfra checks. No compiler, no pip (Debian's python3 has neither ensurepip nor pip).
 # hadolint ignore=DL3008
+# Manuals, docs and message catalogues of the packages installed here are never read in a container.
+COPY kit/dpkg-nodoc /etc/dpkg/dpkg.cfg.d/nodoc
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates python3 tini procps iproute2 \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
