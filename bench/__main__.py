@@ -15,10 +15,12 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
@@ -27,16 +29,19 @@ from rich.progress import Progress
 from bench import report, servers, wrk
 from bench.report import Pair
 
-PORTS = {"pg": 24510, "redis": 24511, "kit": 24521, "bare": 24522, "nginx": (24580, 24543, 24544, 24581)}
+PG_PORT, REDIS_PORT, KIT_PORT, BARE_PORT = 24510, 24511, 24521, 24522
+NGINX_PORTS = (24580, 24543, 24544, 24581)  # HTTP redirect, HTTPS, preview, bench's plain HTTP
 WORKER_MODES = {  # label -> (worker class, workers, threads)
     "sync-2": ("sync", 2, 1),
     "gthread-2x4": ("gthread", 2, 4),
     "gthread-1x8": ("gthread", 1, 8),
 }
+Targets = dict[str, tuple[str, dict[str, str]]]  # name -> (URL, request headers)
+Setup = tuple[Targets, list[Pair]]
 USER = {"email": "bench@example.com", "password": "bench-password-1234"}
 
 
-def call(url: str, body: dict[str, object] | None = None, token: str = "") -> dict[str, object]:
+def call(url: str, body: Mapping[str, object] | None = None, token: str = "") -> dict[str, object]:
     """POST BODY as JSON (or GET without one) and return the JSON answer."""
     headers = {"Content-Type": "application/json"} if body is not None else {}
     if token:
@@ -57,7 +62,9 @@ def seed(base: str, items: int) -> str:
     return token
 
 
-def kit_env(database_url: str, redis_url: str, worker_class: str, workers: int, threads: int) -> dict[str, str]:
+def kit_env(
+    database_url: str, redis_url: str, worker_class: str, workers: int, threads: int
+) -> dict[str, str]:
     """Return the environment of every gunicorn of the run (the same for kit and baseline)."""
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DATABASE", "REDIS"))}
     return keep | {
@@ -77,7 +84,7 @@ def kit_env(database_url: str, redis_url: str, worker_class: str, workers: int, 
 def migrate(env: dict[str, str]) -> None:
     """Apply the kit's migrations to the run's database."""
     flask = [sys.executable, "-m", "flask", "db", "upgrade"]
-    done = servers.subprocess.run(
+    done = subprocess.run(  # noqa: S603 - fixed argument list
         flask, env=env, cwd=servers.REPO, check=False, capture_output=True, text=True
     )
     if done.returncode != 0:
@@ -106,16 +113,16 @@ def measure(
     return samples
 
 
-def app_and_proxy(procs: servers.Processes, args: argparse.Namespace, db: tuple[str, str]) -> tuple:
+def app_and_proxy(procs: servers.Processes, args: argparse.Namespace, db: tuple[str, str]) -> Setup:
     """Set up (a) kit vs bare /healthz, (b) kit vs baseline list, (c) Nginx vs straight."""
     env = kit_env(*db, args.worker_class, 1, args.threads)
     migrate(env)
-    kit = f"http://{servers.HOST}:{PORTS['kit']}"
-    bare = f"http://{servers.HOST}:{PORTS['bare']}"
-    servers.gunicorn(procs, "bench.kit:app", PORTS["kit"], env, args.server_cpus)
-    servers.gunicorn(procs, "bench.baseline:app", PORTS["bare"], env, args.server_cpus)
+    kit = f"http://{servers.HOST}:{KIT_PORT}"
+    bare = f"http://{servers.HOST}:{BARE_PORT}"
+    servers.gunicorn(procs, "bench.kit:app", KIT_PORT, env, args.server_cpus)
+    servers.gunicorn(procs, "bench.baseline:app", BARE_PORT, env, args.server_cpus)
     token = seed(kit, 20)
-    https, plain = servers.start_nginx(procs, PORTS["kit"], PORTS["nginx"], args.server_cpus)
+    https, plain = servers.start_nginx(procs, KIT_PORT, NGINX_PORTS, args.server_cpus)
     auth = {"Authorization": f"Bearer {token}"}
     targets = {
         "kit /healthz": (f"{kit}/healthz", {}),
@@ -134,9 +141,10 @@ def app_and_proxy(procs: servers.Processes, args: argparse.Namespace, db: tuple[
     return targets, pairs
 
 
-def worker_modes(procs: servers.Processes, args: argparse.Namespace, db: tuple[str, str]) -> tuple:
+def worker_modes(procs: servers.Processes, args: argparse.Namespace, db: tuple[str, str]) -> Setup:
     """Set up the kit under each worker model (unpinned: they use both cores)."""
-    targets, token = {}, ""
+    targets: Targets = {}
+    token = ""
     for port, (label, (kind, workers, threads)) in enumerate(WORKER_MODES.items(), 24530):
         env = kit_env(*db, kind, workers, threads)
         if not token:
@@ -175,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         db = (
-            servers.start_postgres(procs, PORTS["pg"], args.server_cpus),
-            servers.start_redis(procs, PORTS["redis"], args.server_cpus),
+            servers.start_postgres(procs, PG_PORT, args.server_cpus),
+            servers.start_redis(procs, REDIS_PORT, args.server_cpus),
         )
         setup = app_and_proxy if args.mode == "app" else worker_modes
         targets, pairs = setup(procs, args, db)
@@ -189,7 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         procs.stop_all()
     ratios = [report.ratio(pair, samples) for pair in pairs]
-    mode = f"{args.worker_class} x{args.threads} threads, 1 worker" if args.mode == "app" else "see labels"
+    mode = (
+        f"{args.worker_class} x{args.threads} threads, 1 worker"
+        if args.mode == "app"
+        else "see labels"
+    )
     meta: dict[str, object] = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": " ".join([".venv/bin/python -m bench", *(argv or sys.argv[1:])]),

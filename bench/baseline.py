@@ -16,7 +16,9 @@ from flask import Flask, Response
 from sqlalchemy import create_engine, text
 
 app = Flask(__name__)
-_engine = create_engine(os.environ["DATABASE_URL"], pool_size=5) if "DATABASE_URL" in os.environ else None
+_engine = (
+    create_engine(os.environ["DATABASE_URL"], pool_size=5) if "DATABASE_URL" in os.environ else None
+)
 
 COUNT = text("SELECT count(items.id) FROM items")
 PAGE = text(
@@ -37,7 +39,7 @@ def items() -> Response:
     """Return the first page of items, as the kit's list does."""
     assert _engine is not None, "DATABASE_URL is not set"
     with _engine.connect() as connection:
-        total = connection.execute(COUNT).scalar_one()
+        total: int = connection.execute(COUNT).scalar_one()
         rows = connection.execute(PAGE).all()
     body = [
         {

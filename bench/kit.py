@@ -12,7 +12,7 @@ from app.cache.views import CACHED_ENDPOINTS
 from app.wsgi import app
 
 for _endpoint in CACHED_ENDPOINTS:
-    _view = app.view_functions.get(_endpoint)
+    _view = app.view_functions[_endpoint]
     app.view_functions[_endpoint] = getattr(_view, "__wrapped__", _view)
 
 __all__ = ["app"]

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench import servers
-from bench.__main__ import PORTS, USER, kit_env, migrate
+from bench.__main__ import PG_PORT, REDIS_PORT, USER, kit_env, migrate
 
 
 def profile(client: object, path: str, headers: dict[str, str], n: int, top: int) -> str:
@@ -54,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     procs = servers.Processes(Path(tempfile.mkdtemp(prefix="kit-profile-")))
     try:
         env = kit_env(
-            servers.start_postgres(procs, PORTS["pg"], ""),
-            servers.start_redis(procs, PORTS["redis"], ""),
-            "sync", 1, 1,
+            servers.start_postgres(procs, PG_PORT, ""),
+            servers.start_redis(procs, REDIS_PORT, ""),
+            "sync",
+            1,
+            1,
         )
         migrate(env)
         os.environ.update(env | {"LOG_LEVEL": "WARNING"})

@@ -29,12 +29,12 @@ class BenchError(Exception):
     """A server the benchmark needs did not start."""
 
 
-def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """Wait until something listens on HOST:PORT, failing when PROC exits first."""
+def wait_port(port: int, proc: subprocess.Popen[bytes], name: str, timeout: float = 30) -> None:
+    """Wait until something listens on HOST:PORT, failing when PROC (NAME) exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise BenchError(f"{proc.args[0]} exited with {proc.returncode} before listening")
+            raise BenchError(f"{name} exited with {proc.returncode} before listening")
         with socket.socket() as sock:
             if sock.connect_ex((HOST, port)) == 0:
                 return
@@ -50,8 +50,14 @@ class Processes:
         self.started: list[subprocess.Popen[bytes]] = []
 
     def spawn(
-        self, cmd: Sequence[str], port: int, *, env: dict[str, str] | None = None,
-        cpus: str = "", user: str | None = None, log: str = "server.log",
+        self,
+        cmd: Sequence[str],
+        port: int,
+        *,
+        env: dict[str, str] | None = None,
+        cpus: str = "",
+        user: str | None = None,
+        log: str = "server.log",
     ) -> subprocess.Popen[bytes]:
         """Start CMD (on the CPUs named, when any), wait for PORT, remember its pid."""
         full = ["taskset", "-c", cpus, *cmd] if cpus else list(cmd)
@@ -60,7 +66,7 @@ class Processes:
                 full, env=env, cwd=REPO, stdout=sink, stderr=subprocess.STDOUT, user=user
             )
         self.started.append(proc)
-        wait_port(port, proc)
+        wait_port(port, proc, log)
         return proc
 
     def stop(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
@@ -100,14 +106,23 @@ def start_postgres(procs: Processes, port: int, cpus: str) -> str:
     initdb = [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
     done = subprocess.run(  # noqa: S603 - fixed argument list
         [*initdb, "-E", "UTF8", "--no-locale", "--no-sync"],
-        user=user, capture_output=True, text=True, check=False, timeout=120,
+        user=user,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     if done.returncode != 0:
         raise BenchError(f"initdb failed: {done.stderr[-500:]}")
     options = ["-c", f"listen_addresses={HOST}", "-c", f"port={port}"]
     options += ["-c", f"unix_socket_directories={data}", "-c", "fsync=off"]
-    procs.spawn([str(PG_BIN / "postgres"), "-D", str(data), *options], port, cpus=cpus,
-                user=user, log="postgres.log")
+    procs.spawn(
+        [str(PG_BIN / "postgres"), "-D", str(data), *options],
+        port,
+        cpus=cpus,
+        user=user,
+        log="postgres.log",
+    )
     return f"postgresql+psycopg://postgres@{HOST}:{port}/postgres"
 
 

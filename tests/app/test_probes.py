@@ -34,7 +34,9 @@ def signed_cookie(app: Flask) -> str:
 
 
 @pytest.mark.parametrize("path", sorted(PROBE_PATHS))
-def test_probes_open_no_session_and_set_no_cookie(app: Flask, client: FlaskClient, path: str) -> None:
+def test_probes_open_no_session_and_set_no_cookie(
+    app: Flask, client: FlaskClient, path: str
+) -> None:
     client.set_cookie("session", signed_cookie(app))
     response = client.get(path)
     assert response.status_code == 200
@@ -57,7 +59,8 @@ def test_probes_get_the_policy_without_a_nonce_pages_a_fresh_one(client: FlaskCl
     assert probe.headers["X-Content-Type-Options"] == "nosniff"
     first, second = (script_src(client.get("/login", headers=HTML)) for _ in range(2))
     assert first[0] == second[0] == "'self'"
-    assert first[1].startswith("'nonce-") and second[1].startswith("'nonce-")
+    assert first[1].startswith("'nonce-")
+    assert second[1].startswith("'nonce-")
     assert first[1] != second[1]
     # Apart from the nonce, probes and pages send the same policy.
     page = client.get("/login", headers=HTML).headers["Content-Security-Policy"]
