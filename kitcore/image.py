@@ -22,6 +22,7 @@ KIT_FILES = (
     "build-requirements.txt",
     "kit-serve.sh",
     "slim-venv.py",
+    "precompile.py",
     "dpkg-nodoc",
 )
 # Never copied into an image, whatever the include paths hold.
