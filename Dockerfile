@@ -83,6 +83,8 @@ COPY kit/production-defaults /etc/kit/production-defaults
 COPY kit/precompile.py /usr/local/lib/kit/precompile.py
 
 FROM scratch AS runtime
+# The whole filesystem on purpose: this is the squash described above.
+# hadolint ignore=DL3067
 COPY --from=rootfs / /
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /srv

@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
     try:
         for name in [*modules, config, wsgi.partition(":")[0]]:
             importlib.import_module(name)
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure: compile all instead
+    except (Exception, SystemExit) as exc:  # any failure: compile everything instead
         print(f"precompile: importing {name} failed ({exc!r}); compiling every module")
         compileall.compile_dir(sysconfig.get_paths()["purelib"], quiet=1, workers=0)
     ok = compileall.compile_dir(service, quiet=1, workers=0)
