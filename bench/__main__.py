@@ -176,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         if shutil.which(tool) is None:
             print(f"error: {tool} is missing (bash scripts/install-system-deps.sh test)")
             return 1
+    if args.mode == "workers":
+        args.server_cpus = ""  # worker counts are about using every core: nothing pinned
     if (os.cpu_count() or 1) < 2:
         args.server_cpus = args.load_cpus = ""  # nothing to separate on one CPU
     console = Console()
@@ -207,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([".venv/bin/python -m bench", *(argv or sys.argv[1:])]),
         "setup": (
             f"wrk -t1 -c{connections} -d{args.duration}s on CPUs '{args.load_cpus}'; servers"
-            f" (gunicorn {mode}, PostgreSQL, Nginx) on CPUs '{args.server_cpus}'; {args.rounds}"
+            f" (gunicorn {mode}, PostgreSQL, Redis, Nginx) on CPUs '{args.server_cpus or 'any'}';"
+            f" {args.rounds}"
             f" alternating rounds; {os.cpu_count()} CPUs, load average"
             f" {os.getloadavg()[0]:.2f} at the end; {time.monotonic() - started:.0f} s"
         ),
