@@ -25,6 +25,7 @@ GUNICORN_VARS = (
     "GUNICORN_BIND",
     "GUNICORN_WORKERS",
     "GUNICORN_THREADS",
+    "GUNICORN_WORKER_CLASS",
     "GUNICORN_KEEPALIVE",
     "GUNICORN_GRACEFUL_TIMEOUT",
     "GUNICORN_WORKER_TMP_DIR",
@@ -69,6 +70,14 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (conf.workers, conf.threads, conf.keepalive, conf.graceful_timeout) == (3, 8, 90, 45)
     assert conf.worker_tmp_dir == "/tmp"
     assert conf.forwarded_allow_ips == "10.0.0.5,10.0.0.6"
+
+
+def test_worker_class_sync_for_comparisons_and_nothing_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_conf(monkeypatch, GUNICORN_WORKER_CLASS="sync").worker_class == "sync"
+    with pytest.raises(SystemExit, match="GUNICORN_WORKER_CLASS must be gthread or sync"):
+        load_conf(monkeypatch, GUNICORN_WORKER_CLASS="eventlet")
 
 
 @pytest.mark.parametrize("value", ["zero", "0", "-2", "1.5"])
