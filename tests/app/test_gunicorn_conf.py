@@ -87,8 +87,13 @@ def test_bad_numbers_stop_with_one_line(monkeypatch: pytest.MonkeyPatch, value: 
     assert str(info.value) == f"error: GUNICORN_WORKERS must be a positive integer, got {value!r}"
 
 
-def test_on_starting_refuses_bad_production_config(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_starting_refuses_bad_production_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     conf = load_conf(monkeypatch)
+    # on_starting sets the samples dir for the workers; monkeypatch puts the variable back
+    # afterwards, so tests of single-process metrics that run later still see none.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "samples"))
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     server = SimpleNamespace(log=SimpleNamespace(error=lambda message: None))
