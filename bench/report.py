@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import statistics
 from dataclasses import asdict, dataclass
@@ -101,7 +102,7 @@ def table(ratios: list[Ratio], title: str) -> Table:
 def write(
     ratios: list[Ratio], samples: list[Sample], meta: dict[str, object], out_dir: Path
 ) -> list[Path]:
-    """Write bench.json and bench.md (a table ready to paste) under OUT_DIR."""
+    """Write bench.json, bench.md (a table ready to paste) and bench.html under OUT_DIR."""
     out_dir.mkdir(parents=True, exist_ok=True)
     data = {
         "meta": meta,
@@ -115,4 +116,34 @@ def write(
     lines += [f"| {' | '.join(cells(r))} |" for r in ratios]
     lines += ["", str(meta["setup"])]
     md_path.write_text("\n".join(lines) + "\n")
-    return [json_path, md_path]
+    html_path = out_dir / "bench.html"
+    html_path.write_text(page(ratios, meta))
+    return [json_path, md_path, html_path]
+
+
+def page(ratios: list[Ratio], meta: dict[str, object]) -> str:
+    """Return a self-contained HTML page: the table, and each ratio's range as a bar."""
+    rows = []
+    for r in ratios:
+        # 0..2 maps to 0..100 %: the bar spans the rounds' range, the tick marks the goal.
+        left, width = r.low * 50, max((r.high - r.low) * 50, 0.5)
+        bar = (
+            f'<div class="axis"><div class="range" style="left:{min(left, 99):.1f}%;'
+            f'width:{min(width, 100 - min(left, 99)):.1f}%"></div>'
+            f'<div class="goal" style="left:{r.pair.goal * 50:.1f}%"></div></div>'
+        )
+        tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells(r))
+        rows.append(f"<tr>{tds}<td>{bar}</td></tr>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in [*HEAD, "rounds on 0-2 (tick: goal)"])
+    style = (
+        "body{font-family:sans-serif}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
+        ".axis{position:relative;width:240px;height:12px;background:#eee}"
+        ".range{position:absolute;top:2px;height:8px;background:#4a7}"
+        ".goal{position:absolute;top:0;width:2px;height:12px;background:#c33}"
+    )
+    return (
+        f"<!doctype html><meta charset=utf-8><title>bench</title><style>{style}</style>"
+        f"<h1>What a request costs</h1><p><code>{html.escape(str(meta['command']))}</code>"
+        f" ({html.escape(str(meta['when']))})</p><table><tr>{head}</tr>{''.join(rows)}</table>"
+        f"<p>{html.escape(str(meta['setup']))}</p>\n"
+    )

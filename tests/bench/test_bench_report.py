@@ -44,8 +44,11 @@ def test_a_missed_goal_is_named() -> None:
 def test_reports_are_written_ready_to_paste(tmp_path: Path) -> None:
     r = ratio(PAIR, samples([900, 880], [1000, 1000]))
     meta = {"command": "python -m bench", "when": "now", "setup": "wrk -t1 -c4"}
-    json_path, md_path = write([r], samples([900, 880], [1000, 1000]), meta, tmp_path)
+    json_path, md_path, html_path = write([r], samples([900, 880], [1000, 1000]), meta, tmp_path)
     assert json.loads(json_path.read_text())["ratios"][0]["verdict"] == "met"
     table = md_path.read_text()
     assert "| kit / bare | 890 | 1000 | 0.89 | 0.88-0.90 | >= 0.85 |" in table
     assert "`python -m bench`" in table
+    page = html_path.read_text()
+    assert "<td>kit / bare</td>" in page
+    assert 'class="goal" style="left:42.5%"' in page  # the goal 0.85 on a 0-2 axis
