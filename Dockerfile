@@ -35,37 +35,63 @@ RUN --mount=type=secret,id=extra_ca --mount=type=tmpfs,target=/run/ca \
     with-ca python3 -m pip install --no-cache-dir --no-compile --require-hashes \
         --only-binary :all: --target /opt/uv -r /tmp/build-requirements.txt
 # The service's runtime dependencies only (no dependency groups), exactly as locked, as wheels
-# only (--no-build: no compiler is needed or present), byte-compiled for a read-only filesystem.
+# only (--no-build: no compiler is needed or present). Byte-compiled later (kit/precompile.py).
 ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
     UV_PYTHON=/usr/bin/python3 \
     UV_PYTHON_DOWNLOADS=never \
-    UV_COMPILE_BYTECODE=1 \
+    UV_COMPILE_BYTECODE=0 \
     UV_LINK_MODE=copy
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 RUN --mount=type=secret,id=extra_ca --mount=type=tmpfs,target=/run/ca \
     --mount=type=cache,target=/root/.cache/uv \
     with-ca /opt/uv/bin/uv sync --frozen --no-default-groups --no-install-project --no-build
+# Bytes no request reads (kit/slim-venv.py): the AWS API models of services other than these,
+# Babel's locales of languages other than these, tests bundled in wheels, and the debug symbols
+# some wheels ship in their extension modules (strip: binutils, in this stage only).
+ARG KEEP_AWS_SERVICES="s3 sts"
+ARG KEEP_LOCALES="en fr"
+COPY kit/slim-venv.py /tmp/slim-venv.py
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends binutils \
+    && rm -rf /var/lib/apt/lists/* \
+    && python3 /tmp/slim-venv.py /opt/venv "${KEEP_AWS_SERVICES}" "${KEEP_LOCALES}" \
+    && find /opt/venv -name '*.so*' -type f -exec strip --strip-unneeded {} +
 
-FROM ${BASE_IMAGE} AS runtime
+# The runtime filesystem, assembled here and copied whole into one layer below: files that the base
+# or the package installs leave behind (downloaded .debs, debconf backups, glibc's iconv modules,
+# which Python never loads) are then really gone instead of hidden under a later layer.
+FROM ${BASE_IMAGE} AS rootfs
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# Manuals, docs and message catalogues of the packages installed here are never read in a container.
+COPY kit/dpkg-nodoc /etc/dpkg/dpkg.cfg.d/nodoc
 # Runtime only: the interpreter, CA roots for outbound TLS, tini as PID 1, and ps/ss for the
 # testinfra checks. No compiler, no pip (Debian's python3 has neither ensurepip nor pip).
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates python3 tini procps iproute2 \
+    && apt-get clean \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
+        /var/cache/debconf/*-old /var/lib/dpkg/*-old /usr/lib/x86_64-linux-gnu/gconv \
     && groupadd --gid 10001 app \
     && useradd --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv
 COPY kit/kit-serve.sh /usr/local/bin/kit-serve
 COPY kit/production-defaults /etc/kit/production-defaults
+COPY kit/precompile.py /usr/local/lib/kit/precompile.py
+
+FROM scratch AS runtime
+# The whole filesystem on purpose: this is the squash described above.
+# hadolint ignore=DL3067
+COPY --from=rootfs / /
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /srv
 # Owned by root and not writable by the app user; compiled now because the root filesystem is
-# read-only at run time (PYTHONDONTWRITEBYTECODE stops attempts to write .pyc files).
+# read-only at run time (PYTHONDONTWRITEBYTECODE stops attempts to write .pyc files): the service,
+# and the modules a worker imports at start-up (kit/precompile.py).
 COPY service/ /srv/
-RUN python3 -m compileall -q /srv
 ARG WSGI_APP
 ARG GUNICORN_CONFIG
 ARG APP_PORT=8000
@@ -73,8 +99,13 @@ ARG HEALTH_PATH
 # Built by scripts/docker-image.sh, which passes the contract's values; refuse a build without.
 RUN test -n "${WSGI_APP}" && test -n "${GUNICORN_CONFIG}" && test -n "${HEALTH_PATH}" \
     || { echo "build with scripts/docker-image.sh (the contract's build arguments)" >&2; exit 1; }
-ENV PATH=/opt/venv/bin:$PATH \
-    PYTHONPATH=/srv \
+# A layer of its own from scratch: no variable of the base's carries over, PATH included.
+ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# From /tmp, so nothing the import might create lands in /srv.
+WORKDIR /tmp
+RUN PYTHONPATH=/srv python3 /usr/local/lib/kit/precompile.py "${WSGI_APP}" "${GUNICORN_CONFIG}" /srv
+WORKDIR /srv
+ENV PYTHONPATH=/srv \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     WSGI_APP=${WSGI_APP} \

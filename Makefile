@@ -13,7 +13,7 @@ export FLASK_APP := app.wsgi
 # uv trusts the operating system's CA store, as apt, git and curl do (corporate proxies add theirs).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose compose-config contract up down status demo demo-rollback bench validate render overlay-config i18n seed bench-rollout worker audit
+.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose compose-config contract up down status demo demo-rollback bench bench-workers bench-profile bench-proxy validate render overlay-config i18n seed bench-rollout worker audit
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -95,7 +95,19 @@ down: $(PY) ## Stop the local stack; nothing left running
 status: $(PY) ## Show the local stack's processes and active colour
 	$(PY) -m stack status
 
-bench: $(PY) ## wrk: req/s and p99 through Nginx vs straight to gunicorn (reports/bench_proxy.*)
+bench: $(PY) ## wrk, one run: kit vs bare Flask, vs Flask+SQLAlchemy, via Nginx vs straight (reports/bench.*)
+	@bash scripts/install-system-deps.sh bench
+	$(PY) -m bench
+
+bench-workers: $(PY) ## wrk, one run: the kit's list under sync and gthread worker models
+	@bash scripts/install-system-deps.sh bench
+	$(PY) -m bench --mode workers
+
+bench-profile: $(PY) ## cProfile of /healthz, /readyz and the item list in process (what is left)
+	@bash scripts/install-system-deps.sh bench
+	$(PY) -m bench.profile
+
+bench-proxy: $(PY) ## wrk against the running local stack: Nginx vs straight (reports/bench_proxy.*)
 	$(PY) loadtests/bench_proxy.py
 
 i18n: $(PY) ## Extract, update and compile translation catalogs (commit the .po/.mo)

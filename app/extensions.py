@@ -16,7 +16,6 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
@@ -41,6 +40,5 @@ login_manager = LoginManager()
 jwt = JWTManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
-talisman = Talisman()
 cors = CORS()
 babel = Babel()

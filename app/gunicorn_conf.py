@@ -23,7 +23,10 @@ def _int(name: str, default: int) -> int:
 
 bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
 # gthread keeps idle connections open between requests; sync workers cannot keep alive.
-worker_class = "gthread"
+# Chosen by measurement (python -m bench --mode workers, README "Figures").
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+if worker_class not in ("gthread", "sync"):
+    sys.exit(f"error: GUNICORN_WORKER_CLASS must be gthread or sync, got {worker_class!r}")
 workers = _int("GUNICORN_WORKERS", 2)
 threads = _int("GUNICORN_THREADS", 4)
 timeout = _int("GUNICORN_TIMEOUT", 30)

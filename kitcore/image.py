@@ -17,7 +17,14 @@ from pathlib import Path
 from kitcore.contract import Contract, ContractError, load_contract
 from kitcore.paths import KIT_ROOT
 
-KIT_FILES = ("with-ca.sh", "build-requirements.txt", "kit-serve.sh")
+KIT_FILES = (
+    "with-ca.sh",
+    "build-requirements.txt",
+    "kit-serve.sh",
+    "slim-venv.py",
+    "precompile.py",
+    "dpkg-nodoc",
+)
 # Never copied into an image, whatever the include paths hold.
 JUNK = ("__pycache__", "*.pyc", ".env", "*.env", "instance", "*.db", "*.sqlite3", ".DS_Store")
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages a job needs, so a fresh Debian 12 (python3, git, make) runs it.
 #   demo  the local stack: PostgreSQL, Redis, Nginx, and what the rollout's checks call
+#   bench demo + wrk (`make bench`)
 #   test  demo + the Docker engine, debootstrap, wrk and the browser the test suite drives
 # As root, missing packages are installed with apt-get. Otherwise the one line naming them is
 # printed and the script exits 2: nothing is assumed to be on the machine.
@@ -10,8 +11,9 @@ profile=${1:-test}
 demo=(ca-certificates git make procps iproute2 curl postgresql redis-server nginx)
 case "$profile" in
   demo) packages=("${demo[@]}") ;;
+  bench) packages=("${demo[@]}" wrk) ;;
   test) packages=("${demo[@]}" docker.io docker-compose debootstrap wrk chromium chromium-driver openssl) ;;
-  *) echo "usage: $0 demo|test" >&2; exit 2 ;;
+  *) echo "usage: $0 demo|bench|test" >&2; exit 2 ;;
 esac
 
 missing=()

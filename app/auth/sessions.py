@@ -23,6 +23,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete
 from werkzeug.wrappers import Response
 
+from app.auth.session_cookie import LeanSessionInterface
 from app.extensions import db, login_manager
 from app.models import User, UserSession
 from app.models.base import utcnow
@@ -35,6 +36,7 @@ SESSION_KEY = "sid"  # the cookie's entry holding the server-side session's toke
 
 def init_sessions(app: Flask, settings: Settings) -> None:
     """Bind Flask-Login: pages that need a user redirect to the sign-in form."""
+    app.session_interface = LeanSessionInterface()
     # Also bounds the signed cookie itself (Flask refuses an older signature).
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings.auth.session_hours)
     # Templates get `viewer` (below), which survives a database outage; Flask-Login's own

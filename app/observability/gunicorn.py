@@ -27,11 +27,14 @@ class JsonGunicornLogger(glogging.Logger):  # type: ignore[misc]
         """Log one JSON line per request with the id the app put on the response."""
         if not self.cfg.accesslog:
             return
-        headers = {name.lower(): value for name, value in resp.headers}
+        # The id is one header among a handful: find it without building a dict per request.
+        request_id = next(
+            (value for name, value in resp.headers if name.lower() == "x-request-id"), None
+        )
         self.access_log.info(
             "request",
             extra={
-                "request_id": headers.get("x-request-id"),
+                "request_id": request_id,
                 "method": environ.get("REQUEST_METHOD"),
                 "path": environ.get("PATH_INFO"),
                 "status": getattr(resp, "status_code", None),

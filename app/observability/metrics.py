@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import (
@@ -87,6 +88,20 @@ def _endpoint() -> str:
     return rule.rule if rule is not None else "<unmatched>"
 
 
+def _series(method: str, endpoint: str, status: int) -> tuple[Any, Any]:
+    """Return the request counter and latency children of one label set (looked up once)."""
+    key = (method, endpoint, status)
+    found = _SERIES.get(key)
+    if found is None:
+        labels = (method, endpoint, str(status))
+        found = _SERIES[key] = (REQUESTS.labels(*labels), LATENCY.labels(*labels))
+    return found
+
+
+# Label sets are bounded (route rules, methods, statuses); children live as long as the metric.
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def init_metrics(app: Flask) -> None:
     """Time every request and register /metrics."""
     if multiprocess_dir() and values.ValueClass is values.MutexValue:
@@ -103,9 +118,9 @@ def init_metrics(app: Flask) -> None:
     def _observe(response: Response) -> Response:
         started = g.pop("metrics_started", None)
         if started is not None and request.path != "/metrics":
-            labels = (request.method, _endpoint(), str(response.status_code))
-            REQUESTS.labels(*labels).inc()
-            LATENCY.labels(*labels).observe(time.perf_counter() - started)
+            count, latency = _series(request.method, _endpoint(), response.status_code)
+            count.inc()
+            latency.observe(time.perf_counter() - started)
         return response
 
     app.register_blueprint(bp)

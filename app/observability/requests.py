@@ -41,7 +41,8 @@ def init_request_context(app: Flask, settings: Settings) -> None:
         response.headers[REQUEST_ID_HEADER] = request_id
         response.headers["X-App-Version"] = version
         response.headers["X-App-Color"] = color
-        if log_requests:
+        # isEnabledFor first: with the line off (gunicorn writes its own) no record is built.
+        if log_requests and log.isEnabledFor(logging.INFO):
             started = g.get("started", time.perf_counter())
             log.info(
                 "request",

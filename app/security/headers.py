@@ -1,21 +1,26 @@
-"""Secure response headers with flask-talisman: CSP, HSTS, frame and type options.
+"""Secure response headers, built once per configuration: CSP with a nonce, HSTS, framing.
 
-flask-talisman (1.1, kept by the wntrblm org) does exactly this job and exposes a
-per-request nonce to templates; the kit still keeps every script in an external
-file, so the policy needs no 'unsafe-inline' and the nonce is only a fallback.
+Every header value is computed when the app is created; a request only draws its CSP nonce
+(on first use, by a template through `csp_nonce()`, or when the response leaves) and joins it
+into the precomputed policy. The kit keeps every script in an external file, so the policy
+needs no 'unsafe-inline' and the nonce is only a fallback. Probes (app/probes.py) get the
+same policy without a nonce: no random draw for a response no browser renders.
 """
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Response, g, request
 
-from app.extensions import talisman
+from app.probes import is_probe
 from app.settings import SecuritySettings, Settings
 
 SELF = "'self'"
 ONE_YEAR = 365 * 24 * 3600
+NONCE_BYTES = 24  # 32 URL-safe characters
+NONCE_IN = "script-src"
 
 
 def origin(url: str) -> str | None:
@@ -59,25 +64,62 @@ def content_security_policy(settings: Settings) -> dict[str, str | list[str]]:
     }
 
 
+def csp_parts(policy: dict[str, str | list[str]]) -> tuple[str, str]:
+    """Render POLICY as the text before and after the nonce's place (end of script-src)."""
+    rendered = [
+        f"{name} {value if isinstance(value, str) else ' '.join(value)}"
+        for name, value in policy.items()
+    ]
+    cut = next(i for i, name in enumerate(policy) if name == NONCE_IN) + 1
+    return "; ".join(rendered[:cut]), "".join("; " + part for part in rendered[cut:])
+
+
+def csp_nonce() -> str:
+    """Return this request's CSP nonce, drawing it on first use."""
+    nonce: str | None = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(NONCE_BYTES)
+    return nonce
+
+
+class SecureHeaders:
+    """The precomputed headers of one app, added to each response by one after_request hook."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.static = [
+            ("Permissions-Policy", "browsing-topics=()"),
+            ("X-Frame-Options", "DENY"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ]
+        self.csp_head, self.csp_tail = csp_parts(content_security_policy(settings))
+        self.probe_csp = self.csp_head + self.csp_tail
+        self.hsts = f"max-age={ONE_YEAR}; includeSubDomains" if settings.is_production else ""
+
+    def __call__(self, response: Response) -> Response:
+        """Set the headers on RESPONSE (HSTS only on requests that came over HTTPS)."""
+        headers = response.headers
+        for name, value in self.static:
+            headers[name] = value
+        if is_probe():
+            headers["Content-Security-Policy"] = self.probe_csp
+        else:
+            policy = f"{self.csp_head} 'nonce-{csp_nonce()}'{self.csp_tail}"
+            headers["Content-Security-Policy"] = policy
+        if self.hsts and (
+            request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
+        ):
+            headers["Strict-Transport-Security"] = self.hsts
+        return response
+
+
 def init_headers(app: Flask, settings: Settings) -> None:
     """Install the security headers and cookie flags for every response."""
+    # TLS ends at Nginx, which redirects plain HTTP itself; probes reach the app over loopback
+    # HTTP, so the app never redirects. Session cookie flags are in app/__init__.py.
+    app.after_request(SecureHeaders(settings))
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
     production = settings.is_production
-    talisman.init_app(
-        app,
-        # TLS ends at Nginx, which redirects plain HTTP itself; probes reach the app over
-        # loopback HTTP, so the app must not redirect them.
-        force_https=False,
-        strict_transport_security=production,
-        strict_transport_security_max_age=ONE_YEAR,
-        strict_transport_security_include_subdomains=True,
-        content_security_policy=content_security_policy(settings),
-        content_security_policy_nonce_in=["script-src"],
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
-        session_cookie_secure=production,
-        session_cookie_http_only=True,
-        session_cookie_samesite="Lax",
-    )
     app.config.update(
         REMEMBER_COOKIE_SECURE=production,
         REMEMBER_COOKIE_HTTPONLY=True,

@@ -61,9 +61,24 @@ def init_limits(app: Flask, settings: Settings) -> None:
     """Bind the limiter to APP with Redis or memory storage."""
     app.config.update(limiter_config(settings))
     limiter.init_app(app)
+    _check_only_where_limited(app)
     # The limiter object outlives apps (tests build many); each app starts assuming
     # its storage is healthy, and flask-limiter re-detects an outage on first use.
     limiter._storage_dead = False
+
+
+def _check_only_where_limited(app: Flask) -> None:
+    """Drop the limiter's check of every request: each kit limit checks itself.
+
+    Every limit here is a decorator (below), and flask-limiter's decorators run their own
+    check when the view runs; the before_request hook only serves default, application and
+    blueprint limits, which the kit does not set. Without them it costs every request (probes
+    included) a limit resolution for nothing.
+    """
+    if any(app.config.get(f"RATELIMIT_{name}") for name in ("DEFAULT", "APPLICATION")):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [h for h in hooks if h != limiter._check_request_limit]
 
 
 def client_ip() -> str:

@@ -25,6 +25,7 @@ GUNICORN_VARS = (
     "GUNICORN_BIND",
     "GUNICORN_WORKERS",
     "GUNICORN_THREADS",
+    "GUNICORN_WORKER_CLASS",
     "GUNICORN_KEEPALIVE",
     "GUNICORN_GRACEFUL_TIMEOUT",
     "GUNICORN_WORKER_TMP_DIR",
@@ -71,6 +72,14 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert conf.forwarded_allow_ips == "10.0.0.5,10.0.0.6"
 
 
+def test_worker_class_sync_for_comparisons_and_nothing_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_conf(monkeypatch, GUNICORN_WORKER_CLASS="sync").worker_class == "sync"
+    with pytest.raises(SystemExit, match="GUNICORN_WORKER_CLASS must be gthread or sync"):
+        load_conf(monkeypatch, GUNICORN_WORKER_CLASS="eventlet")
+
+
 @pytest.mark.parametrize("value", ["zero", "0", "-2", "1.5"])
 def test_bad_numbers_stop_with_one_line(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     with pytest.raises(SystemExit) as info:
@@ -78,8 +87,13 @@ def test_bad_numbers_stop_with_one_line(monkeypatch: pytest.MonkeyPatch, value: 
     assert str(info.value) == f"error: GUNICORN_WORKERS must be a positive integer, got {value!r}"
 
 
-def test_on_starting_refuses_bad_production_config(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_starting_refuses_bad_production_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     conf = load_conf(monkeypatch)
+    # on_starting sets the samples dir for the workers; monkeypatch puts the variable back
+    # afterwards, so tests of single-process metrics that run later still see none.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "samples"))
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     server = SimpleNamespace(log=SimpleNamespace(error=lambda message: None))

@@ -14,9 +14,11 @@ from docker_harness import (
     APP_PORT,
     IMAGE,
     ROOT,
+    SUMMARY,
     Container,
     build_image,
     inspect,
+    record,
     start_daemon,
     stop_daemon,
 )
@@ -24,8 +26,6 @@ from docker_harness import (
 from tests.support.certs import certificate, pem
 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
-REPORT = ROOT / "reports" / "docker-image.txt"
-_summary: list[str] = []
 
 
 def _marker_ca(common_name: str) -> str:
@@ -64,9 +64,7 @@ def image(docker_host: str, extra_ca_pem: str, tmp_path_factory: pytest.TempPath
     bundle.write_text(host_bundle + extra_ca_pem)
     seconds = build_image(bundle, ROOT / "reports" / "docker-image-build.log")
     size = inspect(IMAGE, "image")["Size"]
-    _summary.append(f"image {IMAGE}: {size / 1e6:.0f} MB ({size} bytes), built in {seconds:.1f} s")
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(_summary[-1] + "\n")
+    record(f"image {IMAGE}: {size / 1e6:.0f} MB ({size} bytes), built in {seconds:.1f} s")
     return IMAGE
 
 
@@ -92,5 +90,5 @@ def root_host(container: Container) -> testinfra.host.Host:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the image size (and build time) measured in this run."""
-    for line in _summary:
+    for line in SUMMARY:
         terminalreporter.write_line(line)

@@ -20,6 +20,19 @@ IMAGE = os.environ.get("KIT_TEST_IMAGE", "flask-deploy-kit:test")
 APP_VERSION = os.environ.get("KIT_TEST_APP_VERSION", "image-test")
 # Test servers bind 127.0.0.1 on ports from this suite's range (22000-22999).
 APP_PORT = 22080
+# Figures measured in this run (size, build and start-up times): printed at the end of the run
+# by conftest.py and written to reports/docker-image.txt.
+SUMMARY: list[str] = []
+REPORT = ROOT / "reports" / "docker-image.txt"
+
+
+def record(line: str) -> None:
+    """Keep one measured figure for the run's summary and its report file."""
+    SUMMARY.append(line)
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text("\n".join(SUMMARY) + "\n")
+
+
 DRAIN_PORT = 22081
 
 

@@ -17,7 +17,15 @@ def test_the_context_holds_the_service_its_lock_and_the_kits_scripts(tmp_path: P
     assert not list(tmp_path.rglob("__pycache__"))
     assert not list(tmp_path.rglob("*.pyc"))
     scripts = sorted(p.name for p in (tmp_path / "kit").iterdir())
-    wanted = ["build-requirements.txt", "kit-serve.sh", "production-defaults", "with-ca.sh"]
+    wanted = [
+        "build-requirements.txt",
+        "dpkg-nodoc",
+        "kit-serve.sh",
+        "precompile.py",
+        "production-defaults",
+        "slim-venv.py",
+        "with-ca.sh",
+    ]
     assert scripts == wanted
     assert (tmp_path / "kit" / "production-defaults").read_text() == "APP_ENV=production\n"
     assert (tmp_path / "uv.lock").read_bytes() == REFERENCE.path("uv.lock").read_bytes()

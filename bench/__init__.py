@@ -1,0 +1,1 @@
+"""What every request costs: the kit's app, its DB read and its proxy against baselines."""
