@@ -8,6 +8,7 @@ load keeps running against the cluster after the rollout stopped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -17,7 +18,7 @@ from typing import Any
 from kitcore.contract import Contract
 from rollout.errors import TargetError
 from rollout.kube.gatejob_render import CONTAINER, GateJobSpec, deadline_s, render_gate_job
-from rollout.kube.kubectl import Kubectl
+from rollout.kube.kubectl import Kubectl, KubectlError
 from rollout.kube.objects import job_state
 from rollout.verify.gates import GateConfig
 from rollout.verify.loadrun import LoadResult
@@ -61,9 +62,11 @@ def _wait(kubectl: Kubectl, name: str, timeout_s: float, poll_s: float) -> tuple
 
 def _delete(kubectl: Kubectl, name: str) -> None:
     """Delete the Job and its pod; never wait for it (the rollout moves on)."""
-    kubectl.run(
-        "delete", "job", name, "--ignore-not-found", "--wait=false", check=False, timeout=30
-    )
+    # Best effort: ttlSecondsAfterFinished removes it anyway; never mask why the gate ended.
+    with contextlib.suppress(KubectlError):
+        kubectl.run(
+            "delete", "job", name, "--ignore-not-found", "--wait=false", check=False, timeout=30
+        )
 
 
 def read_result(cfg: GateConfig, name: str, log: str, state: str, out_dir: Path) -> LoadResult:
