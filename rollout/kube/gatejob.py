@@ -91,8 +91,8 @@ def run_gate_job(
     """Create the gate Job, wait for it, read its verdict, delete it."""
     job = render_gate_job(contract, spec)
     name = job["metadata"]["name"]
-    kubectl.run("create", "-f", "-", stdin=json.dumps(job))
-    try:
+    try:  # from the create on: an interrupt may land once the API server has the Job
+        kubectl.run("create", "-f", "-", stdin=json.dumps(job))
         state, reason = _wait(kubectl, name, deadline_s(spec.cfg) + WAIT_MARGIN_S, poll_s)
         res = kubectl.run("logs", f"job/{name}", "-c", CONTAINER, check=False, timeout=60)
         log = res.stdout if res.returncode == 0 else f"{res.stdout}\n{res.stderr}"
