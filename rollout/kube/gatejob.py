@@ -1,9 +1,9 @@
 """Run a locust gate as a Job in the app's namespace and read its verdict from the Job's log.
 
-The gate image (Dockerfile.gate) prints the gate plugin's verdict JSON as its last log line,
-after VERDICT_MARKER. The Job is created, waited for (bounded by its own deadline), its log
-read and kept in the report directory, then deleted; an interrupted wait deletes it too, so no
-load keeps running against the cluster after the rollout stopped.
+The gate image (loadtests/Dockerfile.gate) prints the gate plugin's verdict JSON as its last
+log line, after VERDICT_MARKER. The Job is created, waited for (bounded by its own deadline),
+its log read and kept in the report directory, then deleted; an interrupted wait deletes it
+too, so no load keeps running against the cluster after the rollout stopped.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kitcore.contract import Contract
+from loadtests.gate_main import VERDICT_MARKER  # what the gate image prints before its verdict
 from rollout.errors import TargetError
 from rollout.kube.gatejob_render import CONTAINER, GateJobSpec, deadline_s, render_gate_job
 from rollout.kube.kubectl import Kubectl, KubectlError
@@ -23,7 +24,6 @@ from rollout.kube.objects import job_state
 from rollout.verify.gates import GateConfig
 from rollout.verify.loadrun import LoadResult
 
-VERDICT_MARKER = "KIT_GATE_VERDICT "
 WAIT_MARGIN_S = 30  # beyond the Job's own deadline: the controller marks it Failed first
 
 
