@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,13 @@ def _coerce(cls: type[GateConfig], raw: dict[str, Any]) -> dict[str, Any]:
     for key, value in raw.items():
         if key not in types:
             raise GateConfigError(f"unknown gate setting {key!r} (known: {', '.join(types)})")
-        kind = {"int": int, "float": float, "str": str, "bool": _flag}[str(types[key])]
+        kinds: dict[str, Callable[[Any], Any]] = {
+            "int": int,
+            "float": float,
+            "str": str,
+            "bool": _flag,
+        }
+        kind = kinds[str(types[key])]
         try:
             out[key] = kind(value)
         except (TypeError, ValueError) as exc:

@@ -55,7 +55,7 @@ def config_of(cluster: FakeCluster, colour: str) -> dict[str, str]:
 def test_a_config_change_reaches_the_idle_colour_through_the_gates(
     installed: tuple[FakeCluster, Verdicts], overlay: Path, tmp_path: Path
 ) -> None:
-    cluster, verdicts = installed
+    cluster, _ = installed
     # As installed, the Services carry no colour: the rollout's first command gives them theirs.
     assert cluster.selects("active") == ""
     with public_route(cluster) as public:

@@ -57,7 +57,8 @@ def test_an_empty_service_fails_the_gate(fake_cluster: FakeCluster, tmp_path: Pa
 
 def test_no_verdict_line_is_a_clear_error(fake_cluster: FakeCluster, tmp_path: Path) -> None:
     fake_cluster.set(fail={"gate": "no-verdict"})
-    with pytest.raises(TargetError, match="app-gate-post-switch-r1 .* printed no KIT_GATE_VERDICT"):
+    no_verdict = r"app-gate-post-switch-r1 .* printed no KIT_GATE_VERDICT"
+    with pytest.raises(TargetError, match=no_verdict):
         run(fake_cluster, tmp_path)
     assert fake_cluster.jobs("gate") == []
 
