@@ -44,7 +44,7 @@ def on_server(url: str) -> set[str]:
 
 def test_a_read_only_gate_writes_nothing(healthy: str, tmp_path: Path) -> None:
     before = on_server(healthy)
-    cfg = dataclasses.replace(QUICK, read_only=True)
+    cfg = dataclasses.replace(QUICK, read_only=True, min_requests=1)  # reads only: fewer
     result = run_gate(cfg, healthy, None, tmp_path, load=LOAD)
     assert result.passed, result.reasons
     assert result.created_ids == []
