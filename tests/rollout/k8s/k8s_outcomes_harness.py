@@ -113,7 +113,7 @@ def deploy_in_child(k8s: K8sTarget, reports: Path, version: str) -> multiprocess
     return proc
 
 
-def wait_for_event(cluster: FakeCluster, prefix: str, timeout: float = 60) -> float:
+def wait_for_event(cluster: FakeCluster, prefix: str, timeout: float = 120) -> float:
     """Wait until the cluster logged an event starting with prefix; return when it happened."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
