@@ -66,8 +66,9 @@ contract: $(PY) ## Check the service's contract (KIT_CONTRACT, default kit.toml)
 	$(PY) -m kitcore.contract check
 
 validate: $(PY) ## Offline checks of Dockerfile, workflows, Kubernetes and Pulumi
-	$(BIN)/hadolint Dockerfile
+	$(BIN)/hadolint Dockerfile loadtests/Dockerfile.gate
 	$(CHECKOV) --quiet --compact --skip-download --framework dockerfile -f Dockerfile
+	$(CHECKOV) --quiet --compact --skip-download --framework dockerfile -f loadtests/Dockerfile.gate
 	$(BIN)/zizmor .github/workflows
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(CHECKOV) --quiet --compact --skip-download --framework github_actions -d .github

@@ -3,7 +3,8 @@
 The gate plugin (gate.py) writes `extras` into its verdict: ids the users saw created (for the
 nothing-lost checks) and optional features they skipped (listed, never counted as passes).
 A locustfile imports this module, never gate.py itself, so the plugin is loaded exactly once
-(by `locust -f loadtests/gate.py,...`).
+(by `locust -f loadtests/gate.py,...`). A gate may be read-only or ask for a cleanup
+(read_only, cleanup): the service's users honour them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ class Extras:
 
     skipped: dict[str, str] = field(default_factory=dict)
     created_ids: list[str] = field(default_factory=list)
+    # From the gate's config (the environment's gates file), set by the gate plugin at init.
+    read_only: bool = False  # users make no writes and sign in to nothing
+    cleanup: bool = False  # users delete what they wrote when the load stops
 
 
 extras = Extras()

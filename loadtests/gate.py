@@ -89,6 +89,9 @@ def _add_arguments(parser: Any) -> None:
 def _remember_options(environment: Environment, **_: Any) -> None:
     opts = environment.parsed_options
     timeline.colour_header = getattr(opts, "colour_header", "") if opts is not None else ""
+    cfg = gate_config(environment)
+    if cfg is not None:  # what the environment allows the users to do
+        extras.read_only, extras.cleanup = cfg.read_only, cfg.cleanup
 
 
 @events.request.add_listener

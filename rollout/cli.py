@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     k8s.add_argument("--ca-cert", type=Path, help="CA bundle for the public route")
     k8s.add_argument("--rollout-timeout", type=float, default=600, help="seconds (default 600)")
     k8s.add_argument("--kubectl", help="kubectl binary (default: PATH's, else the locked one)")
+    k8s.add_argument("--gate-image", help="gate image (Dockerfile.gate): gates run as a Job")
+    k8s.add_argument(
+        "--gate-from-here", action="store_true",
+        help="run the gates' locust on this machine through a port-forward (laptops)",
+    )  # fmt: skip
 
     deploy = sub.add_parser(
         "deploy", parents=[common], help="release a version through the whole gated flow",

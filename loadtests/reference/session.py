@@ -4,7 +4,9 @@ Probed once per locust run (test_start), outside locust's stats, so a probe neve
 as a passing request. A feature that is absent (404/405) is reported as skipped in the
 verdict and its tasks do not run; once present, any bad answer counts as a failure.
 Credentials come from LOCUST_USER_EMAIL / LOCUST_USER_PASSWORD (the rollout tool keeps a
-generated load-test account per stack); the account is registered on first use.
+generated load-test account per stack; a cluster's gate Job reads them from the Secret
+<prefix>-gate-account); the account is registered on first use. A read-only gate signs in to
+nothing and writes nothing; a cleanup gate deletes the items it created when the load stops.
 """
 
 from __future__ import annotations
@@ -98,9 +100,31 @@ def _legacy_owner(base: str, ctx: ssl.SSLContext) -> None:
         shared.skipped["writes"] = "no item to take an owner_id from: no writes"
 
 
+def clean_up(host: str, ctx: ssl.SSLContext) -> None:
+    """Delete the items this run created, as the account that created them (a cleanup gate)."""
+    base, left = host.rstrip("/"), []
+    for item_id in list(shared.created_ids):
+        try:
+            status, _ = _call(
+                base, "DELETE", f"/api/v1/items/{item_id}", ctx, token=shared.token or ""
+            )
+        except OSError:
+            status = 0
+        if status not in (204, 404):
+            left.append(item_id)
+    log.warning(
+        "cleanup: deleted %d items, %d left", len(shared.created_ids) - len(left), len(left)
+    )
+
+
 def probe(host: str, ctx: ssl.SSLContext) -> None:
     """Sign in and probe optional features; record what is skipped and why."""
     base = host.rstrip("/")
+    if extras.read_only:
+        # Not even the sign-in: a first one would register the account (a write).
+        shared.skipped["writes"] = "read-only gate (the environment's gates file): no writes"
+        shared.skipped["uploads"] = "read-only gate: tasks skipped"
+        return
     try:
         _sign_in(base, ctx)
         if "auth" in shared.skipped:

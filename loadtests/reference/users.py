@@ -17,8 +17,8 @@ import gevent.ssl
 from locust import FastHttpUser, between, events, tag, task
 from locust.env import Environment
 
-from loadtests.extras import ssl_context
-from loadtests.reference.session import probe, shared
+from loadtests.extras import extras, ssl_context
+from loadtests.reference.session import clean_up, probe, shared
 
 
 def _trusting(ca: str, cafile: str | None = None, **_: Any) -> gevent.ssl.SSLContext:
@@ -31,6 +31,13 @@ def _sign_in(environment: Environment, **_: Any) -> None:
     """Sign in and probe optional features once, before the users start."""
     if environment.host:
         probe(environment.host, ssl_context(environment))
+
+
+@events.test_stop.add_listener
+def _clean_up(environment: Environment, **_: Any) -> None:
+    """Delete what the load wrote when the environment's gate asks for it (after the stats)."""
+    if extras.cleanup and environment.host and shared.created_ids:
+        clean_up(environment.host, ssl_context(environment))
 
 
 class KitUser(FastHttpUser):

@@ -28,6 +28,8 @@ class K8sConfig:
     switch_timeout_s: float = 60
     poll_s: float = 2.0
     lease_s: int = LEASE_S  # a dead deployer's lock expires after this
+    gate_image: str | None = None  # the gate image (Dockerfile.gate): gates run as a Job
+    gate_from_here: bool = False  # laptops: locust on this machine through a port-forward
 
     @classmethod
     def from_options(cls, opts: Mapping[str, Any]) -> K8sConfig:
@@ -42,4 +44,6 @@ class K8sConfig:
             public_url=opts.get("public_url") or None,
             ca_cert=Path(ca) if ca else None,
             rollout_timeout_s=float(opts.get("rollout_timeout") or 600),
+            gate_image=opts.get("gate_image") or None,
+            gate_from_here=bool(opts.get("gate_from_here")),
         )

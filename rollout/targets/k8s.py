@@ -3,9 +3,10 @@
 Names come from the contract ([kubernetes] prefix: <prefix>-blue, <prefix>-green,
 <prefix>-active, <prefix>-preview, <prefix>-worker, <prefix>-migrate). The same flow as locally,
 through kubectl only (rollout.kube): the idle Deployment's image set and scaled up, the
-per-release migration Job, testinfra on an idle pod, smoke and locust through a port-forward to
-the preview Service, the switch by the committed selector patches (confirmed on the active
-Service's endpoints), and scaling the old colour to 0 (its HPA pauses there).
+per-release migration Job, testinfra on an idle pod, smoke through a port-forward to the
+preview Service, the locust gates as Jobs in the namespace (k8s_load.py), the switch by the
+committed selector patches (confirmed on the active Service's endpoints), and scaling the
+old colour to 0 (its HPA pauses there).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from rollout.kube.render import RenderError, render_overlay
 from rollout.kube.store import ClusterStore
 from rollout.kube.waits import diagnose, wait_endpoints, wait_settled
 from rollout.store import Store
-from rollout.targets.base import LoadRequest, ReleaseRequest, TargetStatus, load_from_here
+from rollout.targets import k8s_load
+from rollout.targets.base import LoadRequest, ReleaseRequest, TargetStatus
 from rollout.verify.loadrun import LoadResult
 from rollout.verify.smoke import smoke
 from rollout.verify.testinfra import POD_CHECKS, PodSpec, run_testinfra, service_facts
@@ -230,8 +232,8 @@ class K8sTarget:
         return self.cfg.ca_cert
 
     def run_load(self, request: LoadRequest) -> LoadResult:
-        """Run the gate's locust from this machine, through the Services' port-forwards."""
-        return load_from_here(self, request)
+        """Run the gate as a Job against the route's Service (k8s_load.py)."""
+        return k8s_load.run_load(self, request)
 
     def switch(self, colour: str) -> None:
         """Patch active then preview; return once the active endpoints are all the colour's."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ class GateConfig:
     max_fail_ratio: float = 0.0
     max_p95_ms: float = 500.0
     max_p99_ms: float = 1000.0
+    read_only: bool = False  # no sign-in and no writes: the load only reads (an environment's call)
+    cleanup: bool = False  # the load-test account deletes what it wrote when the load stops
 
     def to_json(self) -> str:
         """Serialise for the locust plugin's --gate-json option."""
@@ -45,6 +48,18 @@ class GateConfig:
         return dataclasses.replace(self, **_coerce(GateConfig, dict(overrides)))
 
 
+def _flag(value: Any) -> bool:
+    """Read a boolean from TOML (true/false) or the command line (true/false/1/0/yes/no)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ValueError(value)
+
+
 def _coerce(cls: type[GateConfig], raw: dict[str, Any]) -> dict[str, Any]:
     """Check keys against the dataclass fields and convert values to the declared types."""
     types = {f.name: f.type for f in dataclasses.fields(cls)}
@@ -52,12 +67,19 @@ def _coerce(cls: type[GateConfig], raw: dict[str, Any]) -> dict[str, Any]:
     for key, value in raw.items():
         if key not in types:
             raise GateConfigError(f"unknown gate setting {key!r} (known: {', '.join(types)})")
-        kind = {"int": int, "float": float, "str": str}[str(types[key])]
+        kinds: dict[str, Callable[[Any], Any]] = {
+            "int": int,
+            "float": float,
+            "str": str,
+            "bool": _flag,
+        }
+        kind = kinds[str(types[key])]
         try:
             out[key] = kind(value)
         except (TypeError, ValueError) as exc:
-            raise GateConfigError(f"gate setting {key}={value!r} is not a {kind.__name__}") from exc
-        if kind is not str and out[key] < 0:
+            name = str(types[key])
+            raise GateConfigError(f"gate setting {key}={value!r} is not a {name}") from exc
+        if kind in (int, float) and out[key] < 0:
             raise GateConfigError(f"gate setting {key} must not be negative")
     return out
 

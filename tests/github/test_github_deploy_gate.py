@@ -120,6 +120,15 @@ def test_the_input_check_refuses_a_short_sha() -> None:
     gate, _ = _gate()
     (check,) = [s for s in steps(JOBS[gate]) if "VERSION" in s.get("run", "") and "=~" in s["run"]]
     for version, ok in (("f" * 40, True), ("fffffff", False), ("main", False)):
-        env = {**os.environ, "VERSION": version, "IMAGE": DIGEST}
+        env = {**os.environ, "VERSION": version, "IMAGE": DIGEST, "GATE_IMAGE": DIGEST}
         done = subprocess.run(["bash", "-c", check["run"]], env=env, capture_output=True)
         assert (done.returncode == 0) is ok, version
+
+
+def test_the_input_check_refuses_a_gate_image_not_by_digest() -> None:
+    gate, _ = _gate()
+    (check,) = [s for s in steps(JOBS[gate]) if "GATE_IMAGE" in s.get("run", "")]
+    for gate_image, ok in ((DIGEST, True), ("registry.example/gate:latest", False), ("", False)):
+        env = {**os.environ, "VERSION": "f" * 40, "IMAGE": DIGEST, "GATE_IMAGE": gate_image}
+        done = subprocess.run(["bash", "-c", check["run"]], env=env, capture_output=True)
+        assert (done.returncode == 0) is ok, gate_image

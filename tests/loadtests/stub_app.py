@@ -77,12 +77,14 @@ def create_item() -> Any:
     return jsonify(item), 201
 
 
-@app.route("/api/v1/items/<item_id>", methods=["GET", "PATCH"])
+@app.route("/api/v1/items/<item_id>", methods=["GET", "PATCH", "DELETE"])
 def one_item(item_id: str) -> Any:
     with _lock:
-        item = _items.get(item_id)
+        item = _items.pop(item_id) if request.method == "DELETE" else _items.get(item_id)
     if item is None:
         return jsonify(error="not found"), 404
+    if request.method == "DELETE":
+        return "", 204
     if request.method == "PATCH":
         item.update(request.get_json(silent=True) or {})
     return jsonify(item)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.request
 from pathlib import Path
@@ -33,6 +34,33 @@ def test_healthy_server_passes_and_writes_are_acknowledged(healthy: str, tmp_pat
     # Auth and uploads do not exist yet: skipped openly, not passed silently.
     assert set(result.skipped_features) == {"auth", "uploads"}
     assert sum(r["n"] for r in result.timeline) == result.measures["num_requests"]
+
+
+def on_server(url: str) -> set[str]:
+    """The ids of the items the stub holds."""
+    with urllib.request.urlopen(f"{url}/debug/ids") as resp:  # noqa: S310 - http stub
+        return {str(i) for i in json.loads(resp.read())}
+
+
+def test_a_read_only_gate_writes_nothing(healthy: str, tmp_path: Path) -> None:
+    before = on_server(healthy)
+    cfg = dataclasses.replace(QUICK, read_only=True, min_requests=1)  # reads only: fewer
+    result = run_gate(cfg, healthy, None, tmp_path, load=LOAD)
+    assert result.passed, result.reasons
+    assert result.created_ids == []
+    assert "read-only" in result.skipped_features["writes"]
+    assert on_server(healthy) == before
+    assert not [e for e in result.endpoints if e["method"] in ("POST", "PATCH", "DELETE")]
+
+
+def test_a_cleanup_gate_deletes_what_it_wrote(healthy: str, tmp_path: Path) -> None:
+    before = on_server(healthy)
+    cfg = dataclasses.replace(QUICK, cleanup=True)
+    result = run_gate(cfg, healthy, None, tmp_path, load=LOAD)
+    assert result.passed, result.reasons
+    assert result.created_ids  # it did write...
+    assert not set(result.created_ids) & on_server(healthy)  # ...and left none of it
+    assert on_server(healthy) >= before - set(result.created_ids)
 
 
 def test_slow_server_fails_on_latency(slow: str, tmp_path: Path) -> None:

@@ -79,6 +79,8 @@ class TodoUser(FastHttpUser):
     @task(2)
     def create(self) -> None:
         """Create a todo; every 201 is remembered and reported to the verdict."""
+        if extras.read_only:  # the environment's gate writes nothing (its gates file)
+            return
         title = f"load {uuid.uuid4().hex[:12]}"
         with self.client.post("/todos", json={"title": title}, catch_response=True) as resp:
             body = self.checked(resp, 201)

@@ -1,19 +1,18 @@
 """Rollouts on the stateful fake cluster: the real K8sTarget and flow, a public route that follows
 the active Service, gates and pod checks whose verdict is the release's (a bad version fails).
 
-Only two things are stood in: testinfra in the pods (tested for real in
-test_rollout_k8s_pod_checks.py) and locust (its verdict is the release's: a version listed in
-`bad` fails the gate it is measured by). Everything else is the code users run.
+The gates run as the real gate Jobs; the fake cluster decides their verdict from the release
+behind the Service each Job targets (tests/support/fakecluster/gaterun.py, `mark_bad`), and the
+target reads it from the Job's log. Only testinfra in the pods is stood in (tested for real in
+test_rollout_k8s_pod_checks.py). Everything else is the code users run.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,8 +28,8 @@ from rollout.flow import Options, Rollout
 from rollout.kube.config import K8sConfig
 from rollout.outcome import Outcome
 from rollout.targets.k8s import K8sTarget
-from rollout.verify.gates import GateConfig, load_gates
-from rollout.verify.loadrun import LoadResult, LoadSpec
+from rollout.verify.gates import load_gates
+from rollout.verify.loadrun import LoadSpec
 from rollout.verify.testinfra import PodSpec
 from rollout.verify.verdict import Verdict
 from tests.support.contract import REFERENCE, REFERENCE_GATES
@@ -39,19 +38,17 @@ from tests.support.fakecluster.pod import ingress
 
 DIGEST = "registry.example/flask-kit@sha256:"
 IMAGES = {f"v{n}": DIGEST + f"{n:02d}" * 32 for n in range(10)}
+GATE_IMAGE = "registry.example/flask-kit-gate@sha256:" + "ab" * 32
 
 
 @dataclass
 class Verdicts:
-    """What the stand-ins decide: bad versions fail gates, phases that hang until killed."""
+    """What the pod-check stand-in decides, and the phases it holds until killed."""
 
     cluster: FakeCluster
-    bad: set[str] = field(default_factory=set)  # versions that fail every gate
-    bad_live: set[str] = field(default_factory=set)  # ...that fail only under real traffic
-    hang: set[str] = field(default_factory=set)  # "verify", "gate", "post_switch"
+    hang: set[str] = field(default_factory=set)  # "verify"
     pod_failures: list[str] = field(default_factory=list)  # what testinfra finds wrong
     checked: list[tuple[str, PodSpec]] = field(default_factory=list)
-    measured: list[tuple[str, str]] = field(default_factory=list)  # (gate, version it saw)
 
     def pause(self, phase: str) -> None:
         """Block a stand-in phase until the process is killed (the test's kill point)."""
@@ -65,22 +62,6 @@ class Verdicts:
         self.pause("verify")
         self.checked.append((host, spec))
         return Verdict.of("testinfra", self.pod_failures)
-
-    def gate(
-        self, cfg: GateConfig, url: str, ca: Path | None, out: Path, env: Any = None, **_: Any
-    ) -> LoadResult:
-        """A gate measures whatever answers at url: a bad version fails it."""
-        self.pause("gate" if cfg.name == "pre_switch" else "post_switch")
-        field_name = REFERENCE.health.version_field
-        with urllib.request.urlopen(url + REFERENCE.health.identity, timeout=5) as resp:  # noqa: S310
-            version = json.loads(resp.read())[field_name]
-        self.measured.append((cfg.name, version))
-        live = cfg.name == "post_switch"
-        ok = version not in self.bad and not (live and version in self.bad_live)
-        return LoadResult(
-            gate=cfg.name, passed=ok, reasons=[] if ok else [f"{version}: p95 900 ms > 300 ms"],
-            measures={"num_requests": 600, "num_failures": 0, "p95_ms": 40, "p99_ms": 60},
-        )  # fmt: skip
 
 
 @contextmanager
@@ -101,6 +82,7 @@ def target(cluster: FakeCluster, overlay: Path, public: str, lease_s: int = 60) 
     cfg = K8sConfig(
         overlay=overlay, kubectl=str(cluster.kubectl), public_url=public, lease_s=lease_s,
         settle_timeout_s=5, switch_timeout_s=3, migrate_timeout_s=3, poll_s=0.05,
+        gate_image=GATE_IMAGE,
     )  # fmt: skip
     return K8sTarget(REFERENCE, cfg)
 
@@ -131,7 +113,7 @@ def deploy_in_child(k8s: K8sTarget, reports: Path, version: str) -> multiprocess
     return proc
 
 
-def wait_for_event(cluster: FakeCluster, prefix: str, timeout: float = 60) -> float:
+def wait_for_event(cluster: FakeCluster, prefix: str, timeout: float = 120) -> float:
     """Wait until the cluster logged an event starting with prefix; return when it happened."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

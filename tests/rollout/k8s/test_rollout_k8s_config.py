@@ -36,7 +36,6 @@ def installed(
         world.data["versions"].update({first: "0.1.0", **{i: v for v, i in IMAGES.items()}})
         world.data["db_heads"] = world.data["heads"] = HEADS
     verdicts = Verdicts(cluster)
-    monkeypatch.setattr("rollout.verify.loadrun.run_gate", verdicts.gate)
     monkeypatch.setattr("rollout.targets.k8s.run_testinfra", verdicts.testinfra)
     return cluster, verdicts
 
@@ -56,7 +55,7 @@ def config_of(cluster: FakeCluster, colour: str) -> dict[str, str]:
 def test_a_config_change_reaches_the_idle_colour_through_the_gates(
     installed: tuple[FakeCluster, Verdicts], overlay: Path, tmp_path: Path
 ) -> None:
-    cluster, verdicts = installed
+    cluster, _ = installed
     # As installed, the Services carry no colour: the rollout's first command gives them theirs.
     assert cluster.selects("active") == ""
     with public_route(cluster) as public:
@@ -67,12 +66,13 @@ def test_a_config_change_reaches_the_idle_colour_through_the_gates(
         # A config-only change: same image, one more variable in the overlay's config.
         config_env = overlay.parents[1] / "base" / "config.env"
         config_env.write_text(config_env.read_text() + "FEATURE_GREETING=hello\n")
-        verdicts.measured.clear()
+        gated_before = len(cluster.measured())
         outcome = deploy(target(cluster, overlay, public), tmp_path, "v1")
     assert outcome.code == Exit.PROMOTED, outcome.reason
     assert cluster.selects("active") == "blue"  # it went to the idle colour...
     assert config_of(cluster, "blue")["FEATURE_GREETING"] == "hello"
-    assert verdicts.measured == [("pre_switch", "v1"), ("post_switch", "v1")]  # ...gated
+    # ...gated: the gate Jobs measured v1 on the idle colour, then on the public Service.
+    assert cluster.measured()[gated_before:] == [("pre_switch", "v1"), ("post_switch", "v1")]
     assert "FEATURE_GREETING" not in config_of(cluster, "green")  # the old colour kept its own
     worker = cluster.get("Deployment", cluster.name("worker"))
     assert worker is not None

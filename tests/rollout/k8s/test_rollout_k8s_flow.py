@@ -3,11 +3,12 @@ serving and running, and for each failure path its exit code and what public tra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from k8s_outcomes_harness import IMAGES, Verdicts, deploy, public_route, target
+from k8s_outcomes_harness import GATE_IMAGE, IMAGES, Verdicts, deploy, public_route, target
 
 from rollout.exitcodes import Exit
 from rollout.kube.images import release_id
@@ -25,7 +26,6 @@ def verdicts(fake_cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Verd
     with fake_cluster.world() as world:
         world.data["versions"].update({image: v for v, image in IMAGES.items()})
     judge = Verdicts(fake_cluster)
-    monkeypatch.setattr("rollout.verify.loadrun.run_gate", judge.gate)
     monkeypatch.setattr("rollout.targets.k8s.run_testinfra", judge.testinfra)
     return judge
 
@@ -60,7 +60,14 @@ def test_promotion_serves_the_new_image_and_frees_the_old(
     job = fake_cluster.get("Job", f"app-migrate-{release_id(V1)}")
     assert job is not None
     assert job["spec"]["template"]["spec"]["containers"][0]["image"] == V1
-    assert verdicts.measured == [("pre_switch", "v1"), ("post_switch", "v1")]
+    # The gates ran in the cluster: the gate image, against the idle colour's preview Service
+    # (v1 before the switch), then the public one; every gate Job was deleted afterwards.
+    runs = fake_cluster.gate_runs()
+    assert [(r["gate"], r["service"], r["versions"]) for r in runs] == [
+        ("pre_switch", "app-preview", ["v1"]), ("post_switch", "app-active", ["v1"]),
+    ]  # fmt: skip
+    assert {r["image"] for r in runs} == {GATE_IMAGE}
+    assert fake_cluster.jobs("gate") == []
     ((host, spec),) = verdicts.checked
     assert host.startswith("kubectl://app-green-")
     assert "namespace=flask-kit" in host
@@ -140,24 +147,40 @@ def test_failed_pod_checks_stop_before_the_gate(
     outcome = deploy(k8s, tmp_path, "v1")
     assert outcome.code == Exit.VERIFY_FAILED
     assert "uid 0" in outcome.reason
-    assert verdicts.measured == []
+    assert fake_cluster.measured() == []
     assert_untouched(fake_cluster)
 
 
 def test_a_failed_gate_leaves_traffic_untouched(
     fake_cluster: FakeCluster, k8s: K8sTarget, verdicts: Verdicts, tmp_path: Path
 ) -> None:
-    verdicts.bad.add("v1")
-    assert deploy(k8s, tmp_path, "v1").code == Exit.GATE_FAILED
+    fake_cluster.mark_bad("v1")
+    outcome = deploy(k8s, tmp_path, "v1")
+    assert outcome.code == Exit.GATE_FAILED
+    assert "v1: p95 900 ms" in outcome.reason  # the verdict the gate Job printed
+    assert fake_cluster.measured() == [("pre_switch", "v1")]
+    assert fake_cluster.jobs("gate") == []
+    assert_untouched(fake_cluster)
+
+
+def test_a_gate_job_without_a_verdict_fails_the_deploy_and_says_so(
+    fake_cluster: FakeCluster, k8s: K8sTarget, verdicts: Verdicts, tmp_path: Path
+) -> None:
+    fake_cluster.set(fail={"gate": "no-verdict"})
+    outcome = deploy(k8s, tmp_path, "v1")
+    assert outcome.code != Exit.PROMOTED
+    assert "printed no KIT_GATE_VERDICT" in outcome.reason
+    assert fake_cluster.jobs("gate") == []
     assert_untouched(fake_cluster)
 
 
 def test_a_failed_post_switch_check_switches_back(
     fake_cluster: FakeCluster, k8s: K8sTarget, verdicts: Verdicts, tmp_path: Path
 ) -> None:
-    verdicts.bad_live.add("v1")
+    fake_cluster.mark_bad("v1", live_only=True)
     outcome = deploy(k8s, tmp_path, "v1")
     assert outcome.code == Exit.ROLLED_BACK
+    assert fake_cluster.measured() == [("pre_switch", "v1"), ("post_switch", "v1")]
     assert fake_cluster.serving() == {V0}
     assert (fake_cluster.selects("active"), fake_cluster.selects("preview")) == ("blue", "green")
     assert fake_cluster.image_of("blue") == (V0, 2)
@@ -212,9 +235,15 @@ def test_the_cli_deploys_and_writes_the_report(
             "deploy", "--target", "k8s", "--overlay", str(overlay), "--image", V1,
             "--version", "v1", "--public-url", public, "--stop-delay", "0",
             "--reports", str(tmp_path / "reports"), "--kubectl", str(fake_cluster.kubectl),
+            "--gate-image", GATE_IMAGE,
         ])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0, out
     assert fake_cluster.serving() == {V1}
+    assert [(r["gate"], r["image"]) for r in fake_cluster.gate_runs()] == [
+        ("pre_switch", GATE_IMAGE), ("post_switch", GATE_IMAGE),
+    ]  # fmt: skip
+    (verdict,) = (tmp_path / "reports").glob("*/locust-pre_switch.json")  # read from the Job's log
+    assert json.loads(verdict.read_text())["gate"] == "pre_switch"
     (summary,) = (tmp_path / "reports").glob("*/summary.txt")
     assert "blue -> green" in summary.read_text()

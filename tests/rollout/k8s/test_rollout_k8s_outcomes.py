@@ -39,7 +39,6 @@ def verdicts(fake_cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Verd
     with fake_cluster.world() as world:
         world.data["versions"].update({image: v for v, image in IMAGES.items()})
     judge = Verdicts(fake_cluster)
-    monkeypatch.setattr("rollout.verify.loadrun.run_gate", judge.gate)
     monkeypatch.setattr("rollout.targets.k8s.run_testinfra", judge.testinfra)
     return judge
 
@@ -56,7 +55,7 @@ def test_rollback_after_a_failed_gate_never_routes_to_the_failed_release(
     fake_cluster: FakeCluster, k8s: K8sTarget, verdicts: Verdicts, tmp_path: Path
 ) -> None:
     assert deploy(k8s, tmp_path, "v1").code == Exit.PROMOTED
-    verdicts.bad.add("v2")
+    fake_cluster.mark_bad("v2")
     assert deploy(k8s, tmp_path, "v2").code == Exit.GATE_FAILED
     assert fake_cluster.serving() == {V1}
     assert k8s.store().load().standing("blue") == FAILED  # v2's colour: never a rollback target
@@ -107,9 +106,9 @@ PHASES = {
     "deploy": ("cluster", "rollout status"),
     "migrate": ("cluster", "exec"),
     "verify": ("stand-in", "verify"),
-    "gate": ("stand-in", "gate"),
+    "gate": ("cluster", "gate pre_switch"),
     "switch": ("cluster", "get endpointslices"),
-    "post_switch": ("stand-in", "post_switch"),
+    "post_switch": ("cluster", "gate post_switch"),
 }
 
 
@@ -146,6 +145,7 @@ def test_sigterm_in_any_phase_recovers_to_the_verified_release_in_seconds(
     assert (state.history[-1].outcome, state.history[-1].phase) == ("interrupted", phase)
     assert state.standing("green") == FAILED
     assert fake_cluster.image_of("green")[1] == 0
+    assert fake_cluster.jobs("gate") == []  # an interrupted gate's Job is deleted with it
     assert not k8s.store().is_locked()
 
 

@@ -79,7 +79,10 @@ def test_deploy_runs_each_environment_in_order_behind_its_environment() -> None:
         assert "aws eks update-kubeconfig" in runs
         assert f"rollout deploy --target k8s --overlay {env} --context kit-{env}" in runs
         assert "kitcore.contract get kubernetes.namespace" in runs  # the contract names it
-        assert '--image "$IMAGE" --version "$VERSION"' in runs
+        assert '--image "$IMAGE" --version "$VERSION" --gate-image "$GATE_IMAGE"' in runs
+        # The gates' account reaches the cluster as the Secret their Job reads, not the runner.
+        assert '"$prefix-gate-account"' in runs
+        assert "loadtest-user.json" not in runs
         aws = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
         assert aws["with"]["role-to-assume"] == "${{ vars.DEPLOY_ROLE_ARN }}"
         checkout = next(s for s in job["steps"] if "checkout" in s.get("uses", ""))
@@ -103,7 +106,9 @@ def test_e2e_runs_every_failure_path_for_real() -> None:
     assert '"0 3 "' in deploys[6]  # two deployers: one proceeds, one is refused
     assert 'kill -KILL "$pid"' in deploys[7]
     assert any("rollout rollback --target k8s" in r for r in runs)
-    assert any("kind load docker-image" in r for r in runs)
+    assert any("kind load docker-image" in r and '"$GATE_IMAGE"' in r for r in runs)
+    assert any("scripts/gate-image.sh" in r for r in runs)
+    assert all('--gate-image "$GATE_IMAGE"' in r for r in deploys)  # every gate is a Job
     assert any("ingress-nginx" in r and "kind/deploy.yaml" in r for r in runs)
     # Every name comes from the contract; none of the reference app's is written down.
     text = (WORKFLOWS / "k8s-e2e.yml").read_text()

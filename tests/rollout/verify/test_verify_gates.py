@@ -86,3 +86,24 @@ def test_each_environment_has_its_own_tables(tmp_path: Path) -> None:
     assert load_gates(gates, "staging")["pre_switch"].users == 40
     with pytest.raises(GateConfigError, match=r"no \[prod\.GATE\]"):
         load_gates(gates, "prod")
+
+
+def test_production_gates_write_nothing_or_clean_up_and_local_ones_are_unchanged() -> None:
+    for environment in ("staging", "prod"):
+        for gate in load_gates(REFERENCE_GATES, environment).values():
+            assert gate.read_only or gate.cleanup, (environment, gate.name)
+    for environment in ("local", "dev"):
+        for gate in load_gates(REFERENCE_GATES, environment).values():
+            assert (gate.read_only, gate.cleanup) == (False, False), (environment, gate.name)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), ("0", False), ("yes", True)])
+def test_read_only_is_a_flag_on_the_command_line(value: str, expected: bool) -> None:
+    gate = resolve_gates(REFERENCE_GATES, [f"pre_switch.read_only={value}"])["pre_switch"]
+    assert gate.read_only is expected
+    assert GateConfig.from_json(gate.to_json()) == gate
+
+
+def test_a_flag_that_is_not_one_is_refused() -> None:
+    with pytest.raises(GateConfigError, match="read_only='maybe' is not a bool"):
+        resolve_gates(REFERENCE_GATES, ["pre_switch.read_only=maybe"])

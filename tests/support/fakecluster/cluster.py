@@ -174,6 +174,29 @@ class FakeCluster:
         """Every image public traffic reached since the cluster was seeded."""
         return {image for _, _, serving in self.events() for image in serving}
 
+    def mark_bad(self, version: str, *, live_only: bool = False) -> None:
+        """Make the gate Jobs fail a version (live_only: only under real traffic, post_switch)."""
+        with self.world() as world:
+            world.data["bad_live" if live_only else "bad"].append(version)
+
+    def gate_runs(self) -> list[dict[str, Any]]:
+        """Every gate Job the cluster ran: job, gate, service, the versions it measured, image."""
+        with self.world(write=False) as world:
+            return list(world.data["gate_runs"])
+
+    def measured(self) -> list[tuple[str, str]]:
+        """(gate, versions it measured) of every gate Job, in order."""
+        return [(r["gate"], ",".join(r["versions"])) for r in self.gate_runs()]
+
+    def jobs(self, component: str) -> list[str]:
+        """The names of the stored Jobs of a component (gate, migrate)."""
+        with self.world(write=False) as world:
+            return [
+                j["metadata"]["name"] for j in world.list("Job")
+                if (j["metadata"].get("labels") or {}).get("app.kubernetes.io/component")
+                == component
+            ]  # fmt: skip
+
     def calls(self) -> list[list[str]]:
         """Every kubectl argv as the rollout sent it."""
         log = self.world_file.with_suffix(".log")

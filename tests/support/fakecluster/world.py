@@ -70,7 +70,8 @@ class World:
             "rv": 1000, "objects": {}, "versions": {}, "unready": [], "broken": {},
             "stale_selector": {}, "fail": {}, "hang": [], "db_heads": [], "heads": [],
             "image_heads": {},
-            "job_log": "", "exec_pid": 0, "contract": "", "events": [], "public_service": "",
+            "job_log": "", "job_logs": {}, "gate_runs": [], "bad": [], "bad_live": [],
+            "exec_pid": 0, "contract": "", "events": [], "public_service": "",
         }  # fmt: skip
 
     @classmethod
