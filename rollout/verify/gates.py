@@ -30,6 +30,14 @@ class GateConfig:
     max_fail_ratio: float = 0.0
     max_p95_ms: float = 500.0
     max_p99_ms: float = 1000.0
+    # After a failure whose control failed as badly (inconclusive): wait, then retry once.
+    retry_after_s: float = 10.0
+    # What users saw after the switch (rollout/verify/observe.py; read with post_switch).
+    observe_min_requests: int = 50
+    observe_max_p99_ms: float = 1000.0
+    slo_target: float = 0.999
+    max_burn_rate: float = 14.4
+    short_window_s: float = 5.0
 
     def to_json(self) -> str:
         """Serialise for the locust plugin's --gate-json option."""
