@@ -12,6 +12,7 @@ from rollout.store import Store
 from rollout.verify import loadrun
 from rollout.verify.gates import GateConfig
 from rollout.verify.loadrun import LoadResult, LoadSpec
+from rollout.verify.observe import Observer
 from rollout.verify.verdict import Verdict
 
 # Where a gate's load goes: the idle colour's preview route, or the public route (active colour).
@@ -98,6 +99,9 @@ class Target(Protocol):
 
     def run_load(self, request: LoadRequest) -> LoadResult:
         """Run one bounded locust gate against a route and return its verdict."""
+
+    def observe(self, colour: str, since: float) -> Observer:
+        """Start watching what users of the colour see from `since` (the switch) on."""
 
     def switch(self, colour: str) -> None:
         """Send public traffic to the colour; return only once the switch is complete."""

@@ -38,6 +38,7 @@ class FakeTarget:
     fail: set[str] = field(default_factory=set)
     interrupt: str = ""
     calls: list[str] = field(default_factory=list)
+    users_saw: list[str] = field(default_factory=list)  # reasons the observer reports
 
     state_file: Path | None = None
 
@@ -101,6 +102,10 @@ class FakeTarget:
     def run_load(self, request: LoadRequest) -> LoadResult:
         return load_from_here(self, request)
 
+    def observe(self, colour: str, since: float) -> FakeObserver:
+        self.calls.append(f"observe:{colour}")
+        return FakeObserver(self.users_saw)
+
     def switch(self, colour: str) -> None:
         self._maybe_fail(f"switch:{colour}")
         self.active = colour
@@ -114,14 +119,30 @@ class FakeTarget:
         return TargetStatus(self.active, colours, [])
 
 
+@dataclass
+class FakeObserver:
+    """What users saw after the switch: failed with the given reasons, passed without."""
+
+    reasons: list[str]
+
+    def verdict(self, cfg: GateConfig) -> Verdict:
+        return Verdict.of("observe", list(self.reasons), "fake users")
+
+
 class FakeGates:
-    """Stand-in for run_gate: a verdict per gate name, with a small timeline."""
+    """Stand-in for run_gate: a verdict per gate name, with a small timeline.
+
+    Controls and retries run under their own names (pre_switch_control, pre_switch_retry...);
+    a failing name fails with `measures[name]` when given (to make a candidate worse than its
+    control), else with one failed request in 250 at p95 900 ms.
+    """
 
     def __init__(self) -> None:
         self.failing: set[str] = set()
         self.interrupt: str = ""
         self.signal: dict[str, int] = {}  # gate name -> signal the rollout gets during it
         self.ran: list[tuple[str, str]] = []
+        self.measures: dict[str, dict[str, float]] = {}
 
     def __call__(
         self, cfg: GateConfig, host: str, ca: Path | None, out: Path, env: Any = None, **_: Any
@@ -133,10 +154,11 @@ class FakeGates:
             os.kill(os.getpid(), self.signal[cfg.name])  # delivered before the next bytecode
         ok = cfg.name not in self.failing
         rows = [{"t": 1000 + i, "n": 50, "fail": 0, "rt": {"5": 45, "40": 5}} for i in range(5)]
+        good = {"num_requests": 250, "num_failures": 0, "p95_ms": 40, "p99_ms": 40}
+        bad = {"num_requests": 250, "num_failures": 1, "p95_ms": 900, "p99_ms": 900}
         return LoadResult(
             gate=cfg.name, passed=ok, reasons=[] if ok else ["p95 900 ms above 300 ms"],
-            measures={"num_requests": 250, "num_failures": 0, "p95_ms": 40, "p99_ms": 40},
-            timeline=rows,
+            measures=good if ok else self.measures.get(cfg.name, bad), timeline=rows,
         )  # fmt: skip
 
 

@@ -1,0 +1,86 @@
+"""The flow's locust gates: run one, and when it fails, its control on the serving colour.
+
+A failed gate is judged against a control (rollout/verify/control.py): the same gate, right
+after, against the colour that serves. Inconclusive (the control failed as badly) -> wait the
+gate's retry_after_s and run gate and control once more when the caller allows a retry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.markup import escape
+
+from rollout.outcome import Outcome
+from rollout.targets.base import LoadRequest, Route, Target
+from rollout.verify import control
+from rollout.verify.gates import GateConfig
+from rollout.verify.loadrun import LoadResult, LoadSpec
+from rollout.verify.verdict import Status, Verdict
+
+
+class GateRunner:
+    """Runs the flow's gates on a target and files every run in the outcome."""
+
+    def __init__(
+        self,
+        target: Target,
+        gates: dict[str, GateConfig],
+        load: tuple[LoadSpec, dict[str, str]],
+        outcome: Outcome,
+        console: Console,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.target, self.gates, self.outcome, self.console = target, gates, outcome, console
+        self.load, self.env = load
+        self.sleep = sleep
+
+    def judged(self, name: str, route: Route, control_route: Route, retry: bool) -> Verdict:
+        """Run a gate; on failure its control; on inconclusive, once more after a pause."""
+        cfg = self.gates[name]
+        verdict = self._attempt(cfg, route, control_route)
+        if verdict.status is not Status.INCONCLUSIVE or not retry:
+            return verdict
+        self.console.print(
+            f"  [yellow]?[/] {escape(verdict.summary)}; retrying in {cfg.retry_after_s:g}s"
+        )
+        self.sleep(cfg.retry_after_s)
+        return self._attempt(dataclasses.replace(cfg, name=f"{name}_retry"), route, control_route)
+
+    def _attempt(self, cfg: GateConfig, route: Route, control_route: Route) -> Verdict:
+        result = self.run(cfg, route)
+        if result.passed:
+            return result.verdict
+        # Its own name: its artefacts (locust-NAME_control.*) sit beside the gate's.
+        ctl = self.run(dataclasses.replace(cfg, name=f"{cfg.name}_control"), control_route)
+        verdict = control.judge(result, ctl)
+        verdict.reasons += top_errors(result)
+        self.outcome.verdicts.append(verdict)
+        mark = "[yellow]?" if verdict.status is Status.INCONCLUSIVE else "[red]✗"
+        self.console.print(f"  {mark}[/] {escape(verdict.check)}: {escape(verdict.summary)}")
+        return verdict
+
+    def run(self, cfg: GateConfig, route: Route) -> LoadResult:
+        """Run one bounded gate against a route; print and file its result."""
+        out = self.outcome.report_dir
+        with self.console.status(f"  locust {cfg.name}: {cfg.users} users for {cfg.duration_s}s"):
+            result = self.target.run_load(LoadRequest(cfg, route, out, self.load, self.env))
+        self.outcome.loads[cfg.name] = result
+        m = result.measures
+        self.console.print(
+            f"  {'[green]✓' if result.passed else '[red]✗'}[/] {escape(cfg.name)} ({route}): "
+            f"{int(m.get('num_requests', 0))} requests, {int(m.get('num_failures', 0))} failed, "
+            f"p95 {m.get('p95_ms', 0):.0f} ms, p99 {m.get('p99_ms', 0):.0f} ms"
+        )
+        for feature, why in result.skipped_features.items():
+            self.console.print(f"  [yellow]![/] skipped {feature}: {escape(why)}")
+        return result
+
+
+def top_errors(result: LoadResult, n: int = 2) -> list[str]:
+    """Name the most frequent errors of a locust run (what made it fail)."""
+    errors = sorted(result.errors, key=lambda e: -int(e["occurrences"]))[:n]
+    return [f"{e['occurrences']}x {e['method']} {e['name']}: {e['error']}" for e in errors]
