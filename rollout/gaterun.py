@@ -32,11 +32,11 @@ class GateRunner:
         load: tuple[LoadSpec, dict[str, str]],
         outcome: Outcome,
         console: Console,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.target, self.gates, self.outcome, self.console = target, gates, outcome, console
         self.load, self.env = load
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep
 
     def judged(self, name: str, route: Route, control_route: Route, retry: bool) -> Verdict:
         """Run a gate; on failure its control; on inconclusive, once more after a pause."""
