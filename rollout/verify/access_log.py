@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,10 +77,11 @@ class AccessLogObserver:
     address: str
     since: float
     flush_s: float = 1.2  # the log is buffered with flush=1s
+    clock: Callable[[], float] = time.time
 
     def verdict(self, cfg: GateConfig) -> Verdict:
         """Error-budget burn and p99 over the window and its last short_window_s."""
-        until = time.time()
+        until = self.clock()
         time.sleep(self.flush_s)
         hits = read_hits(self.path, self.colour, self.address, self.since, until)
         recent = [h for h in hits if h.t >= until - cfg.short_window_s]

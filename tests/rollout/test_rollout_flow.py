@@ -30,7 +30,12 @@ def test_promotion_runs_every_step_in_order(tmp_path: Path, gates: Gates) -> Non
     outcome, store = run(tmp_path, target)
     assert outcome.code == Exit.PROMOTED
     assert target.calls == [
-        "ready", "start:green", "verify:green", "switch:green", "observe:green", "stop:blue"
+        "ready",
+        "start:green",
+        "verify:green",
+        "switch:green",
+        "observe:green",
+        "stop:blue",
     ]
     assert gates.ran == [("pre_switch", "https://preview.invalid"),
                          ("post_switch", "https://public.invalid")]  # fmt: skip
