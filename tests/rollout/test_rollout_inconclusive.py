@@ -1,4 +1,4 @@
-"""A failed gate judged against its control: retry, inconclusive stop, or a plainly worse release."""
+"""A failed gate judged against its control: retry, inconclusive stop, or a worse release."""
 
 from __future__ import annotations
 
