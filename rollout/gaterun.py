@@ -1,15 +1,18 @@
 """The flow's locust gates: run one, and when it fails, its control on the serving colour.
 
-A failed gate is judged against a control (rollout/verify/control.py): the same gate, right
-after, against the colour that serves. Inconclusive (the control failed as badly) -> wait the
+A failed gate is judged against a control (rollout/verify/control.py): the same gate against
+the colour that serves, at the same time (gate key control = "during") or right after it
+failed ("after"). Inconclusive (the control failed as badly) -> wait the
 gate's retry_after_s and run gate and control once more when the caller allows a retry.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from rich.console import Console
 from rich.markup import escape
@@ -51,11 +54,23 @@ class GateRunner:
         return self._attempt(dataclasses.replace(cfg, name=f"{name}_retry"), route, control_route)
 
     def _attempt(self, cfg: GateConfig, route: Route, control_route: Route) -> Verdict:
-        result = self.run(cfg, route)
-        if result.passed:
-            return result.verdict
         # Its own name: its artefacts (locust-NAME_control.*) sit beside the gate's.
-        ctl = self.run(dataclasses.replace(cfg, name=f"{cfg.name}_control"), control_route)
+        ctl_cfg = dataclasses.replace(cfg, name=f"{cfg.name}_control")
+        if cfg.control == "during":
+            # A fault of a few seconds (a Redis restart) is over before a control run after
+            # the gate would start: only a control at the same time sees it too. An interrupt
+            # waits for the control's bounded run (nothing is routed to either yet).
+            with ThreadPoolExecutor(1) as pool:
+                pending = pool.submit(self.run, ctl_cfg, control_route, False)
+                result = self.run(cfg, route)
+                ctl = pending.result()
+            if result.passed or result.no_verdict:
+                return result.verdict
+        else:
+            result = self.run(cfg, route)
+            if result.passed or result.no_verdict:
+                return result.verdict
+            ctl = self.run(ctl_cfg, control_route)
         verdict = control.judge(result, ctl)
         verdict.reasons += top_errors(result)
         self.outcome.verdicts.append(verdict)
@@ -63,11 +78,13 @@ class GateRunner:
         self.console.print(f"  {mark}[/] {escape(verdict.check)}: {escape(verdict.summary)}")
         return verdict
 
-    def run(self, cfg: GateConfig, route: Route) -> LoadResult:
+    def run(self, cfg: GateConfig, route: Route, spinner: bool = True) -> LoadResult:
         """Run one bounded gate against a route; print and file its result."""
-        out = self.outcome.report_dir
-        with self.console.status(f"  locust {cfg.name}: {cfg.users} users for {cfg.duration_s}s"):
-            result = self.target.run_load(LoadRequest(cfg, route, out, self.load, self.env))
+        request = LoadRequest(cfg, route, self.outcome.report_dir, self.load, self.env)
+        label = f"  locust {cfg.name}: {cfg.users} users for {cfg.duration_s}s"
+        # One live display at a time: a concurrent control runs without its own spinner.
+        with self.console.status(label) if spinner else contextlib.nullcontext():
+            result = self.target.run_load(request)
         self.outcome.loads[cfg.name] = result
         m = result.measures
         self.console.print(

@@ -12,6 +12,7 @@ from typing import Any
 from rollout.verify.verdict import Verdict
 
 GATE_NAMES = ("pre_switch", "post_switch", "background")
+CONTROL_MODES = ("during", "after")
 
 
 class GateConfigError(ValueError):
@@ -30,6 +31,9 @@ class GateConfig:
     max_fail_ratio: float = 0.0
     max_p95_ms: float = 500.0
     max_p99_ms: float = 1000.0
+    # The control (rollout/verify/control.py): "during" loads the serving colour at the same
+    # time as the gate (a shared fault hits both), "after" only once the gate failed.
+    control: str = "after"
     # After a failure whose control failed as badly (inconclusive): wait, then retry once.
     retry_after_s: float = 10.0
     # What users saw after the switch (rollout/verify/observe.py; read with post_switch).
@@ -67,6 +71,8 @@ def _coerce(cls: type[GateConfig], raw: dict[str, Any]) -> dict[str, Any]:
             raise GateConfigError(f"gate setting {key}={value!r} is not a {kind.__name__}") from exc
         if kind is not str and out[key] < 0:
             raise GateConfigError(f"gate setting {key} must not be negative")
+        if key == "control" and out[key] not in CONTROL_MODES:
+            raise GateConfigError(f"gate setting control must be one of {', '.join(CONTROL_MODES)}")
     return out
 
 

@@ -16,7 +16,7 @@ from rollout.flow import Options, Rollout
 from rollout.outcome import Outcome
 from rollout.store import FileStore, Store
 from rollout.targets.base import LoadRequest, ReleaseRequest, TargetStatus, load_from_here
-from rollout.verify.gates import GateConfig, load_gates
+from rollout.verify.gates import GateConfig, resolve_gates
 from rollout.verify.loadrun import LoadResult, LoadSpec
 from rollout.verify.verdict import Verdict
 from tests.support.contract import REFERENCE, REFERENCE_GATES
@@ -163,12 +163,16 @@ class FakeGates:
 
 
 def run_rollout(
-    tmp_path: Path, target: FakeTarget, version: str = "v2", **opts: Any
+    tmp_path: Path,
+    target: FakeTarget,
+    version: str = "v2",
+    gate_set: tuple[str, ...] = (),
+    **opts: Any,
 ) -> tuple[Outcome, FileStore]:
     """Run the whole flow of a release on the fake target, with the reference's gates."""
     store = FileStore(tmp_path / "state" / "rollout.json")
     options = Options(
-        gates=load_gates(REFERENCE_GATES),
+        gates=resolve_gates(REFERENCE_GATES, list(gate_set)),
         reports_base=tmp_path,
         load=LoadSpec.of(REFERENCE),
         stop_delay_s=0,

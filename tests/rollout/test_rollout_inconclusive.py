@@ -35,8 +35,9 @@ def test_inconclusive_gate_waits_retries_and_promotes(
     outcome, store = run(tmp_path, target)
     assert outcome.code == Exit.PROMOTED
     assert target.active == "green"
-    assert [name for name, _ in gates.ran] == [
-        "pre_switch", "pre_switch_control", "pre_switch_retry", "post_switch",
+    assert sorted(name for name, _ in gates.ran) == [
+        "post_switch", "pre_switch", "pre_switch_control", "pre_switch_retry",
+        "pre_switch_retry_control",
     ]  # fmt: skip
     assert ("pre_switch_control", PUBLIC) in gates.ran  # the control loads the serving colour
     assert 10.0 in slept  # the reference's local retry_after_s
@@ -81,7 +82,7 @@ def test_release_worse_than_its_failing_control_is_refused(
     outcome, store = run(tmp_path, target)
     assert outcome.code == Exit.GATE_FAILED
     assert "above 2x the control's" in outcome.reason
-    assert [name for name, _ in gates.ran] == ["pre_switch", "pre_switch_control"]  # no retry
+    assert sorted(name for name, _ in gates.ran) == ["pre_switch", "pre_switch_control"]
     assert slept == []
     assert target.active == "blue"
     assert store.load().standing("green") == FAILED
@@ -129,3 +130,20 @@ def test_users_errors_while_the_old_colour_fails_too_are_inconclusive(
     outcome, _ = run(tmp_path, target)
     assert outcome.code == Exit.ROLLED_BACK_INCONCLUSIVE
     assert target.active == "blue"
+
+
+def test_a_control_after_the_gate_runs_only_when_the_gate_failed(
+    tmp_path: Path, gates: Gates, slept: list[float]
+) -> None:
+    after = ("pre_switch.control=after",)
+    outcome, _ = run(tmp_path, FakeTarget(), gate_set=after)
+    assert outcome.code == Exit.PROMOTED
+    assert [name for name, _ in gates.ran] == ["pre_switch", "post_switch"]
+
+    gates.ran.clear()
+    gates.failing |= STILL_FAULTY
+    outcome, _ = run(tmp_path, FakeTarget(), gate_set=after)
+    assert outcome.code == Exit.INCONCLUSIVE
+    assert [name for name, _ in gates.ran] == [
+        "pre_switch", "pre_switch_control", "pre_switch_retry", "pre_switch_retry_control",
+    ]  # fmt: skip

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rollout.verify.control import judge
+from rollout.verify.gates import GateConfig, GateConfigError
 from rollout.verify.loadrun import LoadResult
 from rollout.verify.verdict import Status
 
@@ -48,3 +51,9 @@ def test_runs_without_a_verdict_are_never_inconclusive() -> None:
 
 def test_a_passed_gate_stays_passed() -> None:
     assert judge(run("g", 0, 40, passed=True), run("c", 9, 900)).status is Status.PASSED
+
+
+def test_control_mode_is_checked() -> None:
+    assert GateConfig("pre_switch").with_overrides({"control": "during"}).control == "during"
+    with pytest.raises(GateConfigError, match="control must be one of during, after"):
+        GateConfig("pre_switch").with_overrides({"control": "sometimes"})
