@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from rollout.report.windows import report_dir
 from rollout.state import FAILED
 from rollout.status import status
 from rollout.store import FileStore
+from rollout.targets.base import LoadRequest
 from rollout.targets.local import LocalTarget
 from rollout.verify.gates import GateConfig, resolve_gates
 from rollout.verify.load_account import load_user_env
@@ -109,6 +111,11 @@ def test_blue_green_and_back_under_load(live: Live, tmp_path: Path) -> None:
             created += gate.created_ids
     assert len(created) > 100
     assert rows_in_db(live, created) == len(set(created))
+    # What users of the new colour saw after each switch was read from Nginx's log and judged.
+    for outcome in (first, second):
+        users = next(v for v in outcome.verdicts if v.check == "observe")
+        assert users.passed, users.summary
+        assert users.summary.startswith(outcome.record.to_colour), users.summary  # judged
     summary = (second.report_dir / "summary.txt").read_text()
     assert "PROMOTED" in summary
     assert (second.report_dir / "chart.png").exists()
@@ -178,6 +185,10 @@ def test_failing_post_switch_check_switches_back(live: Live, tmp_path: Path) -> 
     assert outcome.code == Exit.ROLLED_BACK, outcome.reason
     assert outcome.loads["pre_switch"].passed
     assert not outcome.loads["post_switch"].passed
+    assert outcome.loads["post_switch_control"].passed  # the old colour, via preview, is fine
+    users = next(v for v in outcome.verdicts if v.check == "observe")
+    assert not users.passed
+    assert "error budget burning" in users.reasons[0], users.summary
     assert live.stack.active_colour() == active  # type: ignore[attr-defined]
     assert [e.name for e in outcome.events][-1] == "switched back"
 
@@ -216,6 +227,49 @@ def test_ctrl_c_after_the_switch_leaves_traffic_on_the_old_colour(live: Live) ->
     console = Console(record=True, width=200)
     status(live.target, store, console)  # type: ignore[arg-type]
     assert "interrupted" in console.export_text()
+
+
+class RedisBlipTarget(LocalTarget):
+    """The real local target; stops Redis for a few seconds in its first pre-switch gate."""
+
+    def __init__(self, live: Live) -> None:
+        super().__init__(REFERENCE, live.stack)  # type: ignore[arg-type]
+        self.blips: list[threading.Thread] = []
+
+    def run_load(self, request: LoadRequest) -> LoadResult:
+        if request.cfg.name == "pre_switch":
+            self.blips.append(threading.Thread(target=self._blip))
+            self.blips[-1].start()
+        return super().run_load(request)
+
+    def _blip(self) -> None:
+        supervisor = self.stack.supervisor
+        time.sleep(2)
+        try:
+            supervisor.stop(["redis"], 15)
+            time.sleep(3)
+        finally:
+            supervisor.start("redis")
+
+
+def test_a_good_release_through_a_redis_restart_is_never_called_bad(live: Live) -> None:
+    """Issue 15: Redis restarts during the gate; the control on the active colour sees it too."""
+    active = live.stack.active_colour()  # type: ignore[attr-defined]
+    target = RedisBlipTarget(live)
+    outcome = deploy(live, new_release(live, "live-blip"), target)
+    for blip in target.blips:
+        blip.join(timeout=60)
+    assert not outcome.loads["pre_switch"].passed, "the restart did not touch the gate"
+    assert not outcome.loads["pre_switch_control"].passed  # the serving colour was hit too
+    assert outcome.code in (Exit.PROMOTED, Exit.INCONCLUSIVE), outcome.reason
+    state = live.target.store().load()  # type: ignore[attr-defined]
+    if outcome.code == Exit.PROMOTED:
+        assert outcome.loads["pre_switch_retry"].passed
+        assert live.stack.active_colour() != active  # type: ignore[attr-defined]
+    else:
+        assert live.stack.active_colour() == active  # type: ignore[attr-defined]
+        assert state.history[-1].outcome == "inconclusive"
+        assert state.standing(outcome.record.to_colour) != FAILED
 
 
 def test_killing_the_active_colour_is_seen(live: Live, tmp_path: Path) -> None:
