@@ -8,6 +8,7 @@ or interruption leaves traffic on a verified colour (recovery.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -202,16 +203,12 @@ class Rollout:
         self._phase("post_switch", "6. Post-switch verification under load")
         target = self.target
         since = self.outcome.switch_window[0] if self.outcome.switch_window else time.time()
-        observer = target.observe(self.idle, since)
-        url, ca = target.public_url(), target.ca_cert()
-        checks = smoke(target.contract, url, self.idle, self.release.version, ca)
-        # After the switch the preview route reaches the old colour: the control runs there.
-        post = self.gates.judged("post_switch", "public", "preview", retry=False)
-        seen = observer.verdict(self.opts.gates["post_switch"])
-        if seen.status is Status.FAILED and post.status is Status.INCONCLUSIVE:
-            seen.status = Status.INCONCLUSIVE  # users' errors while the old colour failed too
-        self.outcome.verdicts.append(seen)
-        self.console.print(f"  {'[green]✓' if seen.passed else '[red]✗'}[/] {escape(seen.summary)}")
+        with contextlib.closing(target.observe(self.idle, since)) as observer:
+            url, ca = target.public_url(), target.ca_cert()
+            checks = smoke(target.contract, url, self.idle, self.release.version, ca)
+            # After the switch the preview route reaches the old colour: the control runs there.
+            post = self.gates.judged("post_switch", "public", "preview", retry=False)
+            seen = self.gates.users(observer.verdict(self.opts.gates["post_switch"]), post)
         verdict = Verdict.combine("post-switch", [checks, post, seen])
         if verdict.status is Status.INCONCLUSIVE:
             reason = f"post-switch verification inconclusive ({post.summary}); switched back"

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import queue
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from rich.console import Console
 from rich.markup import escape
@@ -58,12 +59,8 @@ class GateRunner:
         ctl_cfg = dataclasses.replace(cfg, name=f"{cfg.name}_control")
         if cfg.control == "during":
             # A fault of a few seconds (a Redis restart) is over before a control run after
-            # the gate would start: only a control at the same time sees it too. An interrupt
-            # waits for the control's bounded run (nothing is routed to either yet).
-            with ThreadPoolExecutor(1) as pool:
-                pending = pool.submit(self.run, ctl_cfg, control_route, False)
-                result = self.run(cfg, route)
-                ctl = pending.result()
+            # the gate would start: only a control at the same time sees it too.
+            result, ctl = self._beside(cfg, route, ctl_cfg, control_route)
             if result.passed or result.no_verdict:
                 return result.verdict
         else:
@@ -78,9 +75,49 @@ class GateRunner:
         self.console.print(f"  {mark}[/] {escape(verdict.check)}: {escape(verdict.summary)}")
         return verdict
 
-    def run(self, cfg: GateConfig, route: Route, spinner: bool = True) -> LoadResult:
+    def users(self, seen: Verdict, post: Verdict) -> Verdict:
+        """File and print what users saw after the switch, read beside the post-switch gate."""
+        if seen.status is Status.FAILED and post.status is Status.INCONCLUSIVE:
+            seen.status = Status.INCONCLUSIVE  # users' errors while the old colour failed too
+        self.outcome.verdicts.append(seen)
+        mark = "[green]✓" if seen.passed else "[red]✗"
+        self.console.print(f"  {mark}[/] users of the new colour: {escape(seen.summary)}")
+        return seen
+
+    def _beside(
+        self, cfg: GateConfig, route: Route, ctl_cfg: GateConfig, control_route: Route
+    ) -> tuple[LoadResult, LoadResult]:
+        """Run the gate here and its control in a thread, both at once."""
+        cancel, done = threading.Event(), queue.Queue[LoadResult]()
+
+        def control() -> None:
+            try:
+                done.put(self.run(ctl_cfg, control_route, False, cancel))
+            except Exception as exc:  # a control that cannot run proves nothing either way
+                done.put(LoadResult.crashed(ctl_cfg.name, f"control did not run: {exc}", -1))
+
+        # Daemon: an interrupted rollout never waits on a control that does not return.
+        worker = threading.Thread(target=control, daemon=True)
+        worker.start()
+        try:
+            result = self.run(cfg, route)
+        except BaseException:
+            cancel.set()  # Ctrl-C or a crash: the control's locust stops too
+            worker.join(timeout=10)
+            raise
+        worker.join()
+        return result, done.get_nowait()
+
+    def run(
+        self,
+        cfg: GateConfig,
+        route: Route,
+        spinner: bool = True,
+        cancel: threading.Event | None = None,
+    ) -> LoadResult:
         """Run one bounded gate against a route; print and file its result."""
-        request = LoadRequest(cfg, route, self.outcome.report_dir, self.load, self.env)
+        out = self.outcome.report_dir
+        request = LoadRequest(cfg, route, out, self.load, self.env, cancel)
         label = f"  locust {cfg.name}: {cfg.users} users for {cfg.duration_s}s"
         # One live display at a time: a concurrent control runs without its own spinner.
         with self.console.status(label) if spinner else contextlib.nullcontext():

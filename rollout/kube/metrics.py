@@ -119,10 +119,14 @@ class MetricsObserver:
             except KubectlError:
                 continue  # one missed scrape only widens the short window
 
-    def verdict(self, cfg: GateConfig) -> Verdict:
-        """The window since the switch and its last short_window_s, from one last scrape."""
+    def close(self) -> None:
+        """Stop the scrape loop (a failed or interrupted verification never asks a verdict)."""
         self._stop.set()
         self._thread.join(timeout=30)
+
+    def verdict(self, cfg: GateConfig) -> Verdict:
+        """The window since the switch and its last short_window_s, from one last scrape."""
+        self.close()
         try:
             now, last = time.time(), self.scrape()
         except KubectlError as exc:

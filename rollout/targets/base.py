@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -28,6 +29,8 @@ class LoadRequest:
     out_dir: Path
     load: LoadSpec
     env: dict[str, str]
+    # Set when the run must stop early (a control beside an interrupted gate); None: never.
+    cancel: threading.Event | None = None
 
 
 @dataclass
@@ -117,5 +120,6 @@ def load_from_here(target: Target, request: LoadRequest) -> LoadResult:
     """Run the gate's locust on this machine against the target's URL for the route."""
     url = target.preview_url() if request.route == "preview" else target.public_url()
     return loadrun.run_gate(
-        request.cfg, url, target.ca_cert(), request.out_dir, request.env, load=request.load
-    )
+        request.cfg, url, target.ca_cert(), request.out_dir, request.env, load=request.load,
+        cancel=request.cancel,
+    )  # fmt: skip

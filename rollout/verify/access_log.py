@@ -86,3 +86,6 @@ class AccessLogObserver:
         hits = read_hits(self.path, self.colour, self.address, self.since, until)
         recent = [h for h in hits if h.t >= until - cfg.short_window_s]
         return judge(cfg, self.colour, window(hits), window(recent))
+
+    def close(self) -> None:
+        """Nothing to stop: the log is read when the verdict is asked for."""

@@ -44,6 +44,9 @@ class Observer(Protocol):
     def verdict(self, cfg: GateConfig) -> Verdict:
         """Judge what the colour's users saw since the observer started."""
 
+    def close(self) -> None:
+        """Stop watching (whether or not a verdict was asked for)."""
+
 
 @dataclass
 class FixedObserver:
@@ -54,6 +57,9 @@ class FixedObserver:
     def verdict(self, cfg: GateConfig) -> Verdict:
         """Pass, saying nothing was judged."""
         return Verdict("observe", Status.PASSED, f"not judged: {self.why}")
+
+    def close(self) -> None:
+        """Nothing to stop."""
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -39,6 +39,7 @@ class FakeTarget:
     interrupt: str = ""
     calls: list[str] = field(default_factory=list)
     users_saw: list[str] = field(default_factory=list)  # reasons the observer reports
+    observers: list[FakeObserver] = field(default_factory=list)
 
     state_file: Path | None = None
 
@@ -104,7 +105,8 @@ class FakeTarget:
 
     def observe(self, colour: str, since: float) -> FakeObserver:
         self.calls.append(f"observe:{colour}")
-        return FakeObserver(self.users_saw)
+        self.observers.append(FakeObserver(self.users_saw))
+        return self.observers[-1]
 
     def switch(self, colour: str) -> None:
         self._maybe_fail(f"switch:{colour}")
@@ -124,9 +126,13 @@ class FakeObserver:
     """What users saw after the switch: failed with the given reasons, passed without."""
 
     reasons: list[str]
+    closed: bool = False
 
     def verdict(self, cfg: GateConfig) -> Verdict:
         return Verdict.of("observe", list(self.reasons), "fake users")
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class FakeGates:

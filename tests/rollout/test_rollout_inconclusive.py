@@ -130,6 +130,16 @@ def test_users_errors_while_the_old_colour_fails_too_are_inconclusive(
     outcome, _ = run(tmp_path, target)
     assert outcome.code == Exit.ROLLED_BACK_INCONCLUSIVE
     assert target.active == "blue"
+    assert [o.closed for o in target.observers] == [True]
+
+
+def test_an_interrupted_verification_stops_its_observer(tmp_path: Path, gates: Gates) -> None:
+    gates.interrupt = "post_switch"
+    target = FakeTarget()
+    outcome, _ = run(tmp_path, target)
+    assert outcome.code == Exit.INTERRUPTED
+    assert target.active == "blue"
+    assert [o.closed for o in target.observers] == [True]
 
 
 def test_a_control_after_the_gate_runs_only_when_the_gate_failed(

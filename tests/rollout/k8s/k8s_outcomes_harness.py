@@ -70,7 +70,8 @@ class Verdicts:
         self, cfg: GateConfig, url: str, ca: Path | None, out: Path, env: Any = None, **_: Any
     ) -> LoadResult:
         """A gate measures whatever answers at url: a bad version fails it."""
-        self.pause("gate" if cfg.name == "pre_switch" else "post_switch")
+        # Controls and retries (pre_switch_control...) run without a pause of their own.
+        self.pause({"pre_switch": "gate", "post_switch": "post_switch"}.get(cfg.name, ""))
         field_name = REFERENCE.health.version_field
         with urllib.request.urlopen(url + REFERENCE.health.identity, timeout=5) as resp:  # noqa: S310
             version = json.loads(resp.read())[field_name]

@@ -77,3 +77,19 @@ def test_unreadable_metrics_are_not_judged() -> None:
     verdict = MetricsObserver("green", broken, every_s=3600).verdict(CFG)
     assert verdict.status is Status.PASSED
     assert "not judged: scrape failed: forbidden" in verdict.summary
+
+
+def test_closing_stops_the_scrape_loop() -> None:
+    scrapes: list[float] = []
+
+    def count() -> dict[str, Counts]:
+        scrapes.append(time.time())
+        return {}
+
+    observer = MetricsObserver("green", count, every_s=0.01)
+    time.sleep(0.1)
+    observer.close()
+    done = len(scrapes)
+    time.sleep(0.1)
+    assert done >= 2  # the loop did scrape between the start and close
+    assert len(scrapes) == done
