@@ -35,9 +35,11 @@ def test_inconclusive_gate_waits_retries_and_promotes(
     outcome, store = run(tmp_path, target)
     assert outcome.code == Exit.PROMOTED
     assert target.active == "green"
-    assert sorted(name for name, _ in gates.ran) == [
-        "post_switch", "pre_switch", "pre_switch_control", "pre_switch_retry",
-        "pre_switch_retry_control",
+    assert [name for name, _ in gates.ran] == [
+        "pre_switch",
+        "pre_switch_control",
+        "pre_switch_retry",
+        "post_switch",
     ]  # fmt: skip
     assert ("pre_switch_control", PUBLIC) in gates.ran  # the control loads the serving colour
     assert 10.0 in slept  # the reference's local retry_after_s
@@ -142,18 +144,27 @@ def test_an_interrupted_verification_stops_its_observer(tmp_path: Path, gates: G
     assert [o.closed for o in target.observers] == [True]
 
 
-def test_a_control_after_the_gate_runs_only_when_the_gate_failed(
+def test_a_control_during_the_gate_runs_beside_it_every_time(
     tmp_path: Path, gates: Gates, slept: list[float]
 ) -> None:
-    after = ("pre_switch.control=after",)
-    outcome, _ = run(tmp_path, FakeTarget(), gate_set=after)
+    during = ("pre_switch.control=during",)
+    outcome, _ = run(tmp_path, FakeTarget(), gate_set=during)
     assert outcome.code == Exit.PROMOTED
-    assert [name for name, _ in gates.ran] == ["pre_switch", "post_switch"]
+    assert sorted(gates.ran) == [
+        ("post_switch", PUBLIC), ("pre_switch", PREVIEW), ("pre_switch_control", PUBLIC),
+    ]  # fmt: skip
 
     gates.ran.clear()
     gates.failing |= STILL_FAULTY
-    outcome, _ = run(tmp_path, FakeTarget(), gate_set=after)
+    outcome, _ = run(tmp_path, FakeTarget(), gate_set=during)
     assert outcome.code == Exit.INCONCLUSIVE
-    assert [name for name, _ in gates.ran] == [
+    assert sorted(name for name, _ in gates.ran) == [
         "pre_switch", "pre_switch_control", "pre_switch_retry", "pre_switch_retry_control",
     ]  # fmt: skip
+
+
+def test_an_interrupted_gate_stops_its_concurrent_control(tmp_path: Path, gates: Gates) -> None:
+    gates.interrupt = "pre_switch"
+    outcome, _ = run(tmp_path, FakeTarget(), gate_set=("pre_switch.control=during",))
+    assert outcome.code == Exit.INTERRUPTED
+    assert ("pre_switch_control", PUBLIC) in gates.ran

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ from rollout.report.windows import report_dir
 from rollout.state import FAILED
 from rollout.status import status
 from rollout.store import FileStore
-from rollout.targets.base import LoadRequest
 from rollout.targets.local import LocalTarget
 from rollout.verify.gates import GateConfig, resolve_gates
 from rollout.verify.load_account import load_user_env
@@ -227,49 +225,6 @@ def test_ctrl_c_after_the_switch_leaves_traffic_on_the_old_colour(live: Live) ->
     console = Console(record=True, width=200)
     status(live.target, store, console)  # type: ignore[arg-type]
     assert "interrupted" in console.export_text()
-
-
-class RedisBlipTarget(LocalTarget):
-    """The real local target; stops Redis for a few seconds in its first pre-switch gate."""
-
-    def __init__(self, live: Live) -> None:
-        super().__init__(REFERENCE, live.stack)  # type: ignore[arg-type]
-        self.blips: list[threading.Thread] = []
-
-    def run_load(self, request: LoadRequest) -> LoadResult:
-        if request.cfg.name == "pre_switch":
-            self.blips.append(threading.Thread(target=self._blip))
-            self.blips[-1].start()
-        return super().run_load(request)
-
-    def _blip(self) -> None:
-        supervisor = self.stack.supervisor
-        time.sleep(2)
-        try:
-            supervisor.stop(["redis"], 15)
-            time.sleep(3)
-        finally:
-            supervisor.start("redis")
-
-
-def test_a_good_release_through_a_redis_restart_is_never_called_bad(live: Live) -> None:
-    """Issue 15: Redis restarts during the gate; the control on the active colour sees it too."""
-    active = live.stack.active_colour()  # type: ignore[attr-defined]
-    target = RedisBlipTarget(live)
-    outcome = deploy(live, new_release(live, "live-blip"), target)
-    for blip in target.blips:
-        blip.join(timeout=60)
-    assert not outcome.loads["pre_switch"].passed, "the restart did not touch the gate"
-    assert not outcome.loads["pre_switch_control"].passed  # the serving colour was hit too
-    assert outcome.code in (Exit.PROMOTED, Exit.INCONCLUSIVE), outcome.reason
-    state = live.target.store().load()  # type: ignore[attr-defined]
-    if outcome.code == Exit.PROMOTED:
-        assert outcome.loads["pre_switch_retry"].passed
-        assert live.stack.active_colour() != active  # type: ignore[attr-defined]
-    else:
-        assert live.stack.active_colour() == active  # type: ignore[attr-defined]
-        assert state.history[-1].outcome == "inconclusive"
-        assert state.standing(outcome.record.to_colour) != FAILED
 
 
 def test_killing_the_active_colour_is_seen(live: Live, tmp_path: Path) -> None:
