@@ -134,9 +134,15 @@ class MetricsObserver:
         if self.broken or not self.samples:
             # The gate still judges; a metrics path that cannot be read is no reason to roll back.
             return Verdict("observe", Status.PASSED, f"not judged: scrape failed: {self.broken}")
-        recent = [s for t, s in self.samples if t <= now - cfg.short_window_s]
-        short_base = recent[-1] if recent else self.samples[0][1]
-        long, short = window(last, self.samples[0][1]), window(last, short_base)
+        samples, first = [*self.samples, (now, last)], self.samples[0][1]
+        # The short window ends at the colour's last traffic, not at this call (a control run
+        # after the gate leaves seconds without requests to the new colour).
+        seen = [window(sample, first).requests for _, sample in samples]
+        end = max((i for i in range(1, len(seen)) if seen[i] > seen[i - 1]), default=0)
+        end_t, end_sample = samples[end]
+        recent = [s for t, s in samples[: end + 1] if t <= end_t - cfg.short_window_s]
+        short_base = recent[-1] if recent else first
+        long, short = window(end_sample, first), window(end_sample, short_base)
         return judge(cfg, self.colour, long, short)
 
 

@@ -84,7 +84,10 @@ class AccessLogObserver:
         until = self.clock()
         time.sleep(self.flush_s)
         hits = read_hits(self.path, self.colour, self.address, self.since, until)
-        recent = [h for h in hits if h.t >= until - cfg.short_window_s]
+        # "Still burning" is judged at the colour's last request, not at this call: a control
+        # run after the gate leaves seconds without traffic to the new colour.
+        end = max((h.t for h in hits), default=until)
+        recent = [h for h in hits if h.t >= end - cfg.short_window_s]
         return judge(cfg, self.colour, window(hits), window(recent))
 
     def close(self) -> None:

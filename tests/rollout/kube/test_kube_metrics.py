@@ -69,6 +69,11 @@ def test_observer_judges_the_whole_window_and_its_last_seconds() -> None:
     assert "green: 1000 requests, 100 5xx" in verdict.summary
     assert "error budget burning 100.0x" in verdict.reasons[0]
 
+    # No traffic since (a control ran elsewhere): the short window still ends at the last one.
+    idle = MetricsObserver("green", lambda: last, every_s=3600)
+    idle.samples = [(now - 40, base), (now - 20, mid), (now - 10, last)]
+    assert idle.verdict(CFG).status is Status.FAILED
+
 
 def test_unreadable_metrics_are_not_judged() -> None:
     def broken() -> dict[str, Counts]:

@@ -97,6 +97,12 @@ def test_access_log_window_of_the_new_colour(tmp_path: Path) -> None:
     assert verdict.status is Status.FAILED
     assert "green: 310 requests, 10 5xx" in verdict.summary
 
-    # Had green recovered before the window's last 3 s, the burst alone would not fail it.
-    recovered = AccessLogObserver(log, "green", GREEN, 1000.0, flush_s=0, clock=lambda: 1007.0)
+    # Asked later (after a control run), the short window still ends at green's last request.
+    later = AccessLogObserver(log, "green", GREEN, 1000.0, flush_s=0, clock=lambda: 1010.0)
+    assert later.verdict(CFG).status is Status.FAILED
+
+    # Had green answered well in its last 3 s, the earlier burst alone would not fail it.
+    rows += [line(1006.0 + i / 100, 200, "green", GREEN, "0.020") for i in range(200)]
+    log.write_text("\n".join(rows) + "\n")
+    recovered = AccessLogObserver(log, "green", GREEN, 1000.0, flush_s=0, clock=lambda: 1010.0)
     assert recovered.verdict(CFG).status is Status.PASSED
