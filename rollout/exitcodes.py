@@ -22,6 +22,8 @@ class Exit(IntEnum):
     ROLLED_BACK = 11
     ROLLBACK_FAILED = 12
     BACKGROUND_FAILURES = 13
+    INCONCLUSIVE = 14
+    ROLLED_BACK_INCONCLUSIVE = 15
     INTERRUPTED = 130
 
 
@@ -40,6 +42,14 @@ MEANING = {
     Exit.ROLLED_BACK: "post-switch verification failed; traffic switched back",
     Exit.ROLLBACK_FAILED: "switching back failed: traffic may be on an unverified colour",
     Exit.BACKGROUND_FAILURES: "promoted, but the background load saw failed requests",
+    Exit.INCONCLUSIVE: (
+        "the gate and its control against the active colour both failed: shared "
+        "infrastructure; traffic untouched, release not marked failed; retry later"
+    ),
+    Exit.ROLLED_BACK_INCONCLUSIVE: (
+        "post-switch verification and its control against the old colour both failed: "
+        "traffic switched back, release not marked failed; retry later"
+    ),
     Exit.INTERRUPTED: "interrupted (Ctrl-C); traffic left on a healthy colour",
 }
 

@@ -8,6 +8,7 @@ or interruption leaves traffic on a verified colour (recovery.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -23,6 +24,7 @@ from kitcore.colours import other
 from kitcore.release import Release
 from rollout.errors import RolloutFailed, TargetError
 from rollout.exitcodes import Exit
+from rollout.gaterun import GateRunner
 from rollout.interrupts import AbortWatch, interruptible
 from rollout.outcome import Event, Outcome
 from rollout.recovery import Recovery
@@ -30,11 +32,12 @@ from rollout.report.summary import write_report
 from rollout.resolve import resolve_unfinished
 from rollout.state import CANDIDATE, FAILED, PREVIOUS, PROMOTED, RolloutRecord, State
 from rollout.store import Store, identity
-from rollout.targets.base import LoadRequest, Route, Target
+from rollout.targets.base import Target
 from rollout.verify.expand_only import check_scripts, judge
 from rollout.verify.gates import GateConfig
-from rollout.verify.loadrun import LoadResult, LoadSpec, LocustRun
+from rollout.verify.loadrun import LoadSpec, LocustRun
 from rollout.verify.smoke import smoke
+from rollout.verify.verdict import Status, Verdict
 
 T = TypeVar("T")
 OUTCOMES = {
@@ -42,7 +45,11 @@ OUTCOMES = {
     Exit.BACKGROUND_FAILURES: "promoted",
     Exit.ROLLED_BACK: "rolled_back",
     Exit.INTERRUPTED: "interrupted",
+    Exit.INCONCLUSIVE: "inconclusive",
+    Exit.ROLLED_BACK_INCONCLUSIVE: "inconclusive",
 }
+# Stops that do not blame the release: it stays eligible for the next rollout.
+NOT_ITS_FAULT = (Exit.INCONCLUSIVE, Exit.ROLLED_BACK_INCONCLUSIVE)
 
 
 @dataclass
@@ -85,6 +92,8 @@ class Rollout:
             self.idle = other(self.active)
             self.record = self._new_record(report_dir, identity(what))
             self.outcome = Outcome(Exit.ERROR, "", self.record, report_dir)
+            load = (self.opts.load, self.opts.load_env)
+            self.gates = GateRunner(self.target, self.opts.gates, load, self.outcome, self.console)
             recovery = Recovery(self.target, self.record, self.outcome, self.console)
             try:
                 self.start_background_load()
@@ -171,10 +180,12 @@ class Rollout:
     def gate(self) -> None:
         """4. A bounded locust gate against the preview route; public traffic is untouched."""
         self._phase("gate", "4. Pre-switch locust gate against the preview route")
-        result = self._run_gate("pre_switch", "preview")
-        if not result.passed:
-            reasons = result.reasons + top_errors(result)
-            raise RolloutFailed(Exit.GATE_FAILED, "pre-switch gate failed: " + "; ".join(reasons))
+        verdict = self.gates.judged("pre_switch", "preview", "public", retry=True)
+        if verdict.status is Status.INCONCLUSIVE:
+            raise RolloutFailed(Exit.INCONCLUSIVE, f"pre-switch gate {verdict.summary}")
+        if not verdict.passed:
+            reasons = "; ".join(verdict.reasons)
+            raise RolloutFailed(Exit.GATE_FAILED, f"pre-switch gate failed: {reasons}")
 
     def switch(self) -> None:
         """5. Send public traffic to the idle colour; returns once the switch is complete."""
@@ -188,15 +199,22 @@ class Rollout:
         self._ok(f"public traffic on {self.idle} ({time.time() - start:.2f}s)")
 
     def verify_live(self) -> None:
-        """6. Smoke checks and the post-switch gate on the public route; failure switches back."""
+        """6. Smoke, the post-switch gate and what users saw, on the public route."""
         self._phase("post_switch", "6. Post-switch verification under load")
         target = self.target
-        url, ca = target.public_url(), target.ca_cert()
-        checks = smoke(target.contract, url, self.idle, self.release.version, ca)
-        post = self._run_gate("post_switch", "public")
-        if not checks.passed or not post.passed:
-            reasons = checks.reasons[:5] + post.reasons + top_errors(post)
-            reason = "post-switch verification failed: " + "; ".join(reasons)
+        since = self.outcome.switch_window[0] if self.outcome.switch_window else time.time()
+        with contextlib.closing(target.observe(self.idle, since)) as observer:
+            url, ca = target.public_url(), target.ca_cert()
+            checks = smoke(target.contract, url, self.idle, self.release.version, ca)
+            # After the switch the preview route reaches the old colour: the control runs there.
+            post = self.gates.judged("post_switch", "public", "preview", retry=False)
+            seen = self.gates.users(observer.verdict(self.opts.gates["post_switch"]), post)
+        verdict = Verdict.combine("post-switch", [checks, post, seen])
+        if verdict.status is Status.INCONCLUSIVE:
+            reason = f"post-switch verification inconclusive ({post.summary}); switched back"
+            raise RolloutFailed(Exit.ROLLED_BACK_INCONCLUSIVE, reason)
+        if not verdict.passed:
+            reason = "post-switch verification failed: " + "; ".join(verdict.reasons[:8])
             raise RolloutFailed(Exit.ROLLED_BACK, reason)
         self.record.verified = True
         self.state.mark(self.idle, self.release, PROMOTED)
@@ -238,24 +256,6 @@ class Rollout:
     def _ok(self, text: str) -> None:
         self.console.print(f"  [green]✓[/] {escape(text)}")
 
-    def _run_gate(self, name: str, route: Route) -> LoadResult:
-        cfg = self.opts.gates[name]
-        request = LoadRequest(
-            cfg, route, self.outcome.report_dir, self.opts.load, self.opts.load_env
-        )
-        with self.console.status(f"  locust gate {name}: {cfg.users} users for {cfg.duration_s}s"):
-            result = self.target.run_load(request)
-        self.outcome.loads[name] = result
-        m = result.measures
-        self.console.print(
-            f"  {'[green]✓' if result.passed else '[red]✗'}[/] gate {name}: "
-            f"{int(m.get('num_requests', 0))} requests, {int(m.get('num_failures', 0))} failed, "
-            f"p95 {m.get('p95_ms', 0):.0f} ms, p99 {m.get('p99_ms', 0):.0f} ms"
-        )
-        for feature, why in result.skipped_features.items():
-            self.console.print(f"  [yellow]![/] skipped {feature}: {escape(why)}")
-        return result
-
     def _finish(self) -> None:
         """Stop the background load, file the record in the history and write the report."""
         if self.background is not None:
@@ -267,7 +267,8 @@ class Rollout:
                 self.outcome.code = Exit.BACKGROUND_FAILURES
                 self.outcome.reason = f"promoted, but {failed} background request(s) failed"
         self.state.active = self.outcome.active_after or self.state.active
-        if not self.record.verified and self.state.standing(self.idle) == CANDIDATE:
+        blamed = self.outcome.code not in NOT_ITS_FAULT
+        if not self.record.verified and self.state.standing(self.idle) == CANDIDATE and blamed:
             self.state.mark(self.idle, self.release, FAILED)  # never a rollback target
         rec = self.record
         rec.outcome = OUTCOMES.get(self.outcome.code, "failed")
@@ -281,12 +282,6 @@ class Rollout:
             write_report(self.outcome)
         except Exception as exc:  # a broken chart must not hide the rollout's own outcome
             self.console.print(f"[yellow]report incomplete: {escape(str(exc))}[/]")
-
-
-def top_errors(result: LoadResult, n: int = 2) -> list[str]:
-    """Name the most frequent errors of a locust run (what made it fail)."""
-    errors = sorted(result.errors, key=lambda e: -int(e["occurrences"]))[:n]
-    return [f"{e['occurrences']}x {e['method']} {e['name']}: {e['error']}" for e in errors]
 
 
 def _step(code: Exit, fn: Callable[[], T]) -> T:

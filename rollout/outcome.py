@@ -31,6 +31,8 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
     loads: dict[str, LoadResult] = field(default_factory=dict)
     verification: Verdict | None = None
+    # Judgements beyond a gate's own thresholds: gate vs control, what users saw after the switch.
+    verdicts: list[Verdict] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     switch_window: tuple[float, float] | None = None
     active_after: str | None = None

@@ -73,6 +73,10 @@ def nginx_version(binary: str = "") -> tuple[int, ...]:
     return tuple(int(part) for part in match.groups())
 
 
+# The access log under an instance's prefix (kit_json lines; rollout/verify/access_log.py).
+ACCESS_LOG = "logs/access.log"
+
+
 @dataclass(frozen=True)
 class Nginx:
     """One private Nginx instance: its prefix (pid, logs, temp) and main config file."""
@@ -158,7 +162,7 @@ class Listeners:
         return {
             "NGINX_PID": str(self.prefix / "run" / "nginx.pid"),
             "NGINX_ERROR_LOG": str(self.prefix / "logs" / "error.log"),
-            "NGINX_ACCESS_LOG": str(self.prefix / "logs" / "access.log"),
+            "NGINX_ACCESS_LOG": str(self.prefix / ACCESS_LOG),
             "NGINX_TEMP_DIR": str(self.prefix / "temp"),
             "NGINX_HTTP_LISTEN": f"{self.host}:{self.http_port}",
             "NGINX_HTTPS_LISTEN": f"{self.host}:{self.https_port}",

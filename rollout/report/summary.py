@@ -62,6 +62,9 @@ def summary_lines(outcome: Outcome, finished: float) -> list[str]:
         lines += ["", f"checks: {verdict.summary}", *(f"  FAIL {r}" for r in verdict.reasons)]
     for name, load in outcome.loads.items():
         lines += load_lines(name, load)
+    for verdict in outcome.verdicts:
+        lines += ["", f"{verdict.check}: {verdict.status.upper()}  {verdict.summary}"]
+        lines += [f"  why: {r}" for r in verdict.reasons]
     windows = phase_windows(outcome.background_rows, outcome.switch_window)
     if windows:
         lines += ["", "background load through the public route:"]

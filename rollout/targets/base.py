@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -12,6 +13,7 @@ from rollout.store import Store
 from rollout.verify import loadrun
 from rollout.verify.gates import GateConfig
 from rollout.verify.loadrun import LoadResult, LoadSpec
+from rollout.verify.observe import Observer
 from rollout.verify.verdict import Verdict
 
 # Where a gate's load goes: the idle colour's preview route, or the public route (active colour).
@@ -27,6 +29,8 @@ class LoadRequest:
     out_dir: Path
     load: LoadSpec
     env: dict[str, str]
+    # Set when the run must stop early (a control beside an interrupted gate); None: never.
+    cancel: threading.Event | None = None
 
 
 @dataclass
@@ -99,6 +103,9 @@ class Target(Protocol):
     def run_load(self, request: LoadRequest) -> LoadResult:
         """Run one bounded locust gate against a route and return its verdict."""
 
+    def observe(self, colour: str, since: float) -> Observer:
+        """Start watching what users of the colour see from `since` (the switch) on."""
+
     def switch(self, colour: str) -> None:
         """Send public traffic to the colour; return only once the switch is complete."""
 
@@ -113,5 +120,6 @@ def load_from_here(target: Target, request: LoadRequest) -> LoadResult:
     """Run the gate's locust on this machine against the target's URL for the route."""
     url = target.preview_url() if request.route == "preview" else target.public_url()
     return loadrun.run_gate(
-        request.cfg, url, target.ca_cert(), request.out_dir, request.env, load=request.load
-    )
+        request.cfg, url, target.ca_cert(), request.out_dir, request.env, load=request.load,
+        cancel=request.cancel,
+    )  # fmt: skip

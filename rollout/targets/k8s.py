@@ -21,7 +21,7 @@ from kitcore.migrations import pending_revisions, script_heads
 from kitcore.paths import KIT_ROOT
 from kitcore.release import Release, ReleaseError
 from rollout.errors import TargetError
-from rollout.kube import Kubectl, PortForward
+from rollout.kube import Kubectl, PortForward, metrics
 from rollout.kube.apply import SWITCH_MANAGER, colour_objects, server_side_apply, worker_objects
 from rollout.kube.config import K8sConfig
 from rollout.kube.images import image_tag
@@ -234,6 +234,10 @@ class K8sTarget:
     def run_load(self, request: LoadRequest) -> LoadResult:
         """Run the gate as a Job against the route's Service (k8s_load.py)."""
         return k8s_load.run_load(self, request)
+
+    def observe(self, colour: str, since: float) -> metrics.Observer:
+        """Scrape the colour's pods' metrics from now on (rollout/kube/metrics.py)."""
+        return metrics.observer(self.kubectl, colour, self._selector(colour), self.contract)
 
     def switch(self, colour: str) -> None:
         """Patch active then preview; return once the active endpoints are all the colour's."""

@@ -14,11 +14,14 @@ from kitcore.release import Release, ReleaseError, checkout_version, materialise
 from rollout.errors import TargetError
 from rollout.store import FileStore, Store
 from rollout.targets.base import LoadRequest, ReleaseRequest, TargetStatus, load_from_here
+from rollout.verify.access_log import AccessLogObserver
 from rollout.verify.loadrun import LoadResult
+from rollout.verify.observe import Observer
 from rollout.verify.smoke import smoke
 from rollout.verify.testinfra import COLOUR_CHECKS, ColourSpec, run_testinfra, service_facts
 from rollout.verify.verdict import Verdict
 from stack import LocalStack, StackConfig, StackError
+from stack.nginx import ACCESS_LOG
 
 
 @contextlib.contextmanager
@@ -134,6 +137,11 @@ class LocalTarget:
     def run_load(self, request: LoadRequest) -> LoadResult:
         """Run the gate's locust here, through Nginx's preview or public route."""
         return load_from_here(self, request)
+
+    def observe(self, colour: str, since: float) -> Observer:
+        """Watch the colour's requests in Nginx's access log from `since` on."""
+        address = f"127.0.0.1:{self.stack.colour_port(colour)}"
+        return AccessLogObserver(self.stack.nginx.prefix / ACCESS_LOG, colour, address, since)
 
     def switch(self, colour: str) -> None:
         """Rewrite the upstream include, nginx -t, reload, wait for old workers, confirm."""

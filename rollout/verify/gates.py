@@ -13,6 +13,7 @@ from typing import Any
 from rollout.verify.verdict import Verdict
 
 GATE_NAMES = ("pre_switch", "post_switch", "background")
+CONTROL_MODES = ("during", "after")
 
 
 class GateConfigError(ValueError):
@@ -33,6 +34,17 @@ class GateConfig:
     max_p99_ms: float = 1000.0
     read_only: bool = False  # no sign-in and no writes: the load only reads (an environment's call)
     cleanup: bool = False  # the load-test account deletes what it wrote when the load stops
+    # The control (rollout/verify/control.py): "during" loads the serving colour at the same
+    # time as the gate (a shared fault hits both), "after" only once the gate failed.
+    control: str = "after"
+    # After a failure whose control failed as badly (inconclusive): wait, then retry once.
+    retry_after_s: float = 10.0
+    # What users saw after the switch (rollout/verify/observe.py; read with post_switch).
+    observe_min_requests: int = 50
+    observe_max_p99_ms: float = 1000.0
+    slo_target: float = 0.999
+    max_burn_rate: float = 14.4
+    short_window_s: float = 5.0
 
     def to_json(self) -> str:
         """Serialise for the locust plugin's --gate-json option."""
@@ -81,6 +93,8 @@ def _coerce(cls: type[GateConfig], raw: dict[str, Any]) -> dict[str, Any]:
             raise GateConfigError(f"gate setting {key}={value!r} is not a {name}") from exc
         if kind in (int, float) and out[key] < 0:
             raise GateConfigError(f"gate setting {key} must not be negative")
+        if key == "control" and out[key] not in CONTROL_MODES:
+            raise GateConfigError(f"gate setting control must be one of {', '.join(CONTROL_MODES)}")
     return out
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,16 +136,24 @@ class LocustRun:
                 start_new_session=True,
             )  # fmt: skip
 
-    def wait(self, grace: float = 30) -> LoadResult:
-        """Wait for locust to end by itself (-t bound plus a grace period); read its verdict."""
+    def wait(self, grace: float = 30, cancel: threading.Event | None = None) -> LoadResult:
+        """Wait for locust to end by itself (-t bound plus a grace period); read its verdict.
+
+        A set `cancel` stops it early (SIGINT, as stop()): checked every half second.
+        """
         assert self.proc is not None
-        try:
-            code = self.proc.wait(timeout=self.cfg.duration_s + grace)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return LoadResult.crashed(self.cfg.name, "locust did not stop in time", -9)
-        return self._result(code)
+        deadline = time.monotonic() + self.cfg.duration_s + grace
+        while cancel is None or not cancel.is_set():
+            left = deadline - time.monotonic()
+            try:
+                return self._result(self.proc.wait(timeout=min(left, 0.5) if cancel else left))
+            except subprocess.TimeoutExpired:
+                if time.monotonic() < deadline:
+                    continue
+                self.proc.kill()
+                self.proc.wait()
+                return LoadResult.crashed(self.cfg.name, "locust did not stop in time", -9)
+        return self.stop()
 
     def stop(self, timeout: float = 30) -> LoadResult:
         """Ask locust to quit now (SIGINT: HTML report, then quitting hooks); read its verdict."""
@@ -177,13 +186,14 @@ def run_gate(
     env: dict[str, str] | None = None,
     *,
     load: LoadSpec,
+    cancel: threading.Event | None = None,
 ) -> LoadResult:
-    """Run one bounded gate and return its verdict."""
+    """Run one bounded gate and return its verdict (stopped early once `cancel` is set)."""
     run = LocustRun(cfg, host, ca_cert, out_dir, env, load=load)
     run.start()
     started = time.monotonic()
     try:
-        result = run.wait()
+        result = run.wait(cancel=cancel)
     except BaseException:
         run.stop()  # Ctrl-C or a crash: never leave a load generator running behind
         raise

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -83,3 +85,15 @@ def test_unreachable_host_fails(tmp_path: Path) -> None:
     result = run_gate(cfg, "http://127.0.0.1:24109", None, tmp_path, load=LOAD)
     assert not result.passed
     assert result.measures["num_requests"] == 0 or result.measures["num_failures"] > 0
+
+
+def test_a_cancelled_run_stops_early_with_its_verdict(healthy: str, tmp_path: Path) -> None:
+    """The control beside an interrupted gate: its locust quits now, not at -t."""
+    cfg = GateConfig(name="pre_switch_control", users=2, spawn_rate=2, duration_s=120)
+    cancel = threading.Event()
+    threading.Timer(4, cancel.set).start()
+    started = time.monotonic()
+    result = run_gate(cfg, healthy, None, tmp_path, load=LOAD, cancel=cancel)
+    assert time.monotonic() - started < 40
+    assert not result.no_verdict  # stopped by SIGINT: locust still wrote its verdict
+    assert result.measures["num_requests"] > 0

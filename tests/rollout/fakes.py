@@ -16,7 +16,7 @@ from rollout.flow import Options, Rollout
 from rollout.outcome import Outcome
 from rollout.store import FileStore, Store
 from rollout.targets.base import LoadRequest, ReleaseRequest, TargetStatus, load_from_here
-from rollout.verify.gates import GateConfig, load_gates
+from rollout.verify.gates import GateConfig, resolve_gates
 from rollout.verify.loadrun import LoadResult, LoadSpec
 from rollout.verify.verdict import Verdict
 from tests.support.contract import REFERENCE, REFERENCE_GATES
@@ -38,6 +38,8 @@ class FakeTarget:
     fail: set[str] = field(default_factory=set)
     interrupt: str = ""
     calls: list[str] = field(default_factory=list)
+    users_saw: list[str] = field(default_factory=list)  # reasons the observer reports
+    observers: list[FakeObserver] = field(default_factory=list)
 
     state_file: Path | None = None
 
@@ -101,6 +103,11 @@ class FakeTarget:
     def run_load(self, request: LoadRequest) -> LoadResult:
         return load_from_here(self, request)
 
+    def observe(self, colour: str, since: float) -> FakeObserver:
+        self.calls.append(f"observe:{colour}")
+        self.observers.append(FakeObserver(self.users_saw))
+        return self.observers[-1]
+
     def switch(self, colour: str) -> None:
         self._maybe_fail(f"switch:{colour}")
         self.active = colour
@@ -114,14 +121,34 @@ class FakeTarget:
         return TargetStatus(self.active, colours, [])
 
 
+@dataclass
+class FakeObserver:
+    """What users saw after the switch: failed with the given reasons, passed without."""
+
+    reasons: list[str]
+    closed: bool = False
+
+    def verdict(self, cfg: GateConfig) -> Verdict:
+        return Verdict.of("observe", list(self.reasons), "fake users")
+
+    def close(self) -> None:
+        self.closed = True
+
+
 class FakeGates:
-    """Stand-in for run_gate: a verdict per gate name, with a small timeline."""
+    """Stand-in for run_gate: a verdict per gate name, with a small timeline.
+
+    Controls and retries run under their own names (pre_switch_control, pre_switch_retry...);
+    a failing name fails with `measures[name]` when given (to make a candidate worse than its
+    control), else with one failed request in 250 at p95 900 ms.
+    """
 
     def __init__(self) -> None:
         self.failing: set[str] = set()
         self.interrupt: str = ""
         self.signal: dict[str, int] = {}  # gate name -> signal the rollout gets during it
         self.ran: list[tuple[str, str]] = []
+        self.measures: dict[str, dict[str, float]] = {}
 
     def __call__(
         self, cfg: GateConfig, host: str, ca: Path | None, out: Path, env: Any = None, **_: Any
@@ -133,20 +160,25 @@ class FakeGates:
             os.kill(os.getpid(), self.signal[cfg.name])  # delivered before the next bytecode
         ok = cfg.name not in self.failing
         rows = [{"t": 1000 + i, "n": 50, "fail": 0, "rt": {"5": 45, "40": 5}} for i in range(5)]
+        good = {"num_requests": 250, "num_failures": 0, "p95_ms": 40, "p99_ms": 40}
+        bad = {"num_requests": 250, "num_failures": 1, "p95_ms": 900, "p99_ms": 900}
         return LoadResult(
             gate=cfg.name, passed=ok, reasons=[] if ok else ["p95 900 ms above 300 ms"],
-            measures={"num_requests": 250, "num_failures": 0, "p95_ms": 40, "p99_ms": 40},
-            timeline=rows,
+            measures=good if ok else self.measures.get(cfg.name, bad), timeline=rows,
         )  # fmt: skip
 
 
 def run_rollout(
-    tmp_path: Path, target: FakeTarget, version: str = "v2", **opts: Any
+    tmp_path: Path,
+    target: FakeTarget,
+    version: str = "v2",
+    gate_set: tuple[str, ...] = (),
+    **opts: Any,
 ) -> tuple[Outcome, FileStore]:
     """Run the whole flow of a release on the fake target, with the reference's gates."""
     store = FileStore(tmp_path / "state" / "rollout.json")
     options = Options(
-        gates=load_gates(REFERENCE_GATES),
+        gates=resolve_gates(REFERENCE_GATES, list(gate_set)),
         reports_base=tmp_path,
         load=LoadSpec.of(REFERENCE),
         stop_delay_s=0,

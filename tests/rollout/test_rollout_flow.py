@@ -29,7 +29,14 @@ def test_promotion_runs_every_step_in_order(tmp_path: Path, gates: Gates) -> Non
     target = FakeTarget()
     outcome, store = run(tmp_path, target)
     assert outcome.code == Exit.PROMOTED
-    assert target.calls == ["ready", "start:green", "verify:green", "switch:green", "stop:blue"]
+    assert target.calls == [
+        "ready",
+        "start:green",
+        "verify:green",
+        "switch:green",
+        "observe:green",
+        "stop:blue",
+    ]
     assert gates.ran == [("pre_switch", "https://preview.invalid"),
                          ("post_switch", "https://public.invalid")]  # fmt: skip
     state = store.load()
@@ -66,7 +73,7 @@ def test_failing_post_switch_verification_switches_back(tmp_path: Path, gates: G
     target = FakeTarget()
     outcome, store = run(tmp_path, target)
     assert outcome.code == Exit.ROLLED_BACK
-    assert target.calls[-3:] == ["switch:green", "switch:blue", "stop:green"]
+    assert target.calls[-4:] == ["switch:green", "observe:green", "switch:blue", "stop:green"]
     assert target.active == "blue"
     assert store.load().active == "blue"
     assert store.load().history[-1].outcome == "rolled_back"

@@ -109,6 +109,11 @@ def test_blue_green_and_back_under_load(live: Live, tmp_path: Path) -> None:
             created += gate.created_ids
     assert len(created) > 100
     assert rows_in_db(live, created) == len(set(created))
+    # What users of the new colour saw after each switch was read from Nginx's log and judged.
+    for outcome in (first, second):
+        users = next(v for v in outcome.verdicts if v.check == "observe")
+        assert users.passed, users.summary
+        assert users.summary.startswith(outcome.record.to_colour), users.summary  # judged
     summary = (second.report_dir / "summary.txt").read_text()
     assert "PROMOTED" in summary
     assert (second.report_dir / "chart.png").exists()
@@ -178,6 +183,10 @@ def test_failing_post_switch_check_switches_back(live: Live, tmp_path: Path) -> 
     assert outcome.code == Exit.ROLLED_BACK, outcome.reason
     assert outcome.loads["pre_switch"].passed
     assert not outcome.loads["post_switch"].passed
+    assert outcome.loads["post_switch_control"].passed  # the old colour, via preview, is fine
+    users = next(v for v in outcome.verdicts if v.check == "observe")
+    assert not users.passed
+    assert "error budget burning" in users.reasons[0], users.summary
     assert live.stack.active_colour() == active  # type: ignore[attr-defined]
     assert [e.name for e in outcome.events][-1] == "switched back"
 
