@@ -14,7 +14,7 @@ import redis
 from rq import Worker
 
 from rollout.soak.accounting import Window
-from stack import LocalStack, services
+from stack import LocalStack
 from stack.config import HOST
 from stack.pids import children, program_pid
 
