@@ -33,6 +33,7 @@ def rows(f: Figures) -> list[tuple[str, str]]:
     s = f.split
     good, bad = [r for r in f.rollouts if not r.bad], [r for r in f.rollouts if r.bad]
     bound = f.upper_bound
+    kinds = Counter(w.kind for w in f.windows)
     return [
         ("rollouts run / planned", f"{len(f.rollouts)} / {f.planned}"),
         ("good releases promoted", f"{f.count('promoted')} of {len(good)}"),
@@ -46,7 +47,7 @@ def rows(f: Figures) -> list[tuple[str, str]]:
         ("failure rate outside faults, 95% bound", f"< {bound:.2e} (3/n)" if bound else "n/a"),
         ("writes accepted / found afterwards", f"{f.writes_accepted} / {f.writes_found}"),
         ("jobs enqueued / completed", f"{f.jobs_enqueued} / {f.jobs_completed}"),
-        ("fault windows", ", ".join(f"{k} x{n}" for k, n in Counter(w.kind for w in f.windows).items())),
+        ("fault windows", ", ".join(f"{k} x{n}" for k, n in kinds.items())),
     ]  # fmt: skip
 
 
@@ -85,11 +86,11 @@ def chart(path: Path, requests: Sequence[Request], f: Figures) -> Path:
     for w in f.windows:
         colour = f"C{kinds.index(w.kind) % 10}"
         ax.axvspan(w.start - t0, w.end - t0, color=colour, alpha=0.15, label=w.kind)
-    for r in f.rollouts:
-        colour = OUTCOME_COLOURS.get(r.outcome, "black")
-        style = ":" if r.bad else "-"
-        ax.axvline(r.end - t0, color=colour, linestyle=style, linewidth=1)
-        ax.annotate(str(r.index), (r.end - t0, 1.01), xycoords=("data", "axes fraction"),
+    for ro in f.rollouts:
+        colour = OUTCOME_COLOURS.get(ro.outcome, "black")
+        style = ":" if ro.bad else "-"
+        ax.axvline(ro.end - t0, color=colour, linestyle=style, linewidth=1)
+        ax.annotate(str(ro.index), (ro.end - t0, 1.01), xycoords=("data", "axes fraction"),
                     fontsize=7, ha="center", color=colour, annotation_clip=False)  # fmt: skip
     handles, labels = ax.get_legend_handles_labels()
     h2, l2 = fails.get_legend_handles_labels()
