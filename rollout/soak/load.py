@@ -68,8 +68,10 @@ class SoakLoad:
 
     def _run(self, loop: Any) -> None:
         """Run one loop body until stopped, with its own session (requests is not shared)."""
+        # Loopback only: no proxy from the environment, and REQUESTS_CA_BUNDLE would replace
+        # a session's verify (requests' merge of environment settings), so none of it is read.
         session = requests.Session()
-        session.verify = self.ca
+        session.trust_env = False
         with session:
             while not self.stop_event.is_set():
                 loop(session)
@@ -84,7 +86,7 @@ class SoakLoad:
         start = time.time()
         status, colour, body = 0, "", None
         try:
-            resp = session.request(method, url, timeout=TIMEOUT_S, **kw)
+            resp = session.request(method, url, timeout=TIMEOUT_S, verify=self.ca, **kw)
             status, colour = resp.status_code, resp.headers.get(self.colour_header, "")
             if status == expect and "json" in resp.headers.get("Content-Type", ""):
                 body = resp.json()
@@ -111,7 +113,7 @@ class SoakLoad:
         }
         token_url = self.base + "/api/v1/auth/token"
         with requests.Session() as s:
-            s.verify = self.ca
+            s.trust_env, s.verify = False, self.ca
             resp = s.post(token_url, json=creds, timeout=TIMEOUT_S)
             if resp.status_code == 401:
                 register = {**creds, "name": "Soak"}
@@ -188,9 +190,11 @@ class SoakLoad:
         """GET path as the load-test account (retried a little: the stack may be settling)."""
         for _ in range(3):
             try:
-                resp = requests.get(
-                    self.base + path, headers=self.auth(), verify=self.ca, timeout=TIMEOUT_S
-                )
+                with requests.Session() as s:
+                    s.trust_env = False  # see _run
+                    resp = s.get(
+                        self.base + path, headers=self.auth(), verify=self.ca, timeout=TIMEOUT_S
+                    )
             except requests.RequestException:
                 time.sleep(1)
                 continue
