@@ -2,7 +2,8 @@
 
 Exit codes: 0 every criterion met, 1 error (the stack failed), 2 usage, 20 accepted writes
 lost, 21 failed requests outside fault windows, 22 a good release not promoted, 23 a bad
-release not refused, 24 queued jobs not completed, 25 --max-minutes reached first.
+release not refused, 24 queued jobs not completed, 25 --max-minutes reached first,
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     except (StackError, RolloutFailed) as exc:
         console.print(f"[red]soak: {escape(str(exc))}[/]")
         return int(SoakExit.ERROR)
+    except KeyboardInterrupt:
+        console.print("[yellow]soak interrupted: stack and proxy stopped[/]")
+        return int(SoakExit.INTERRUPTED)
     console.rule("soak summary")
     report.print_table(console, figures)
     command = shlex.join(["python", "-m", "rollout.soak", *(argv or sys.argv[1:])])

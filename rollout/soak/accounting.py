@@ -32,6 +32,7 @@ class SoakExit(IntEnum):
     BAD_NOT_REFUSED = 23
     JOBS_NOT_COMPLETED = 24
     TIME_BOUND = 25
+    INTERRUPTED = 130
 
 
 def classify(code: int) -> str:

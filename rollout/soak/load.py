@@ -150,7 +150,7 @@ class SoakLoad:
             with self.rec.lock:
                 self.rec.uploads.append(upload)
             files = {"file": ("soak.txt", b"soak upload bytes\n", "text/plain")}
-            self.call(s, "POST", signed["url"], 204, data=signed["fields_"], files=files,
+            self.call(s, "POST", signed["url"], 204, data=signed["fields"], files=files,
                       name="bucket form post")  # fmt: skip
             done = self.call(s, "POST", f"/api/v1/uploads/{upload}/complete", 202,
                              headers=self.auth(), name="/api/v1/uploads/[id]/complete")  # fmt: skip
