@@ -38,8 +38,8 @@ from stack import LocalStack, StackConfig, StackError
 # the soak's own load shares the cores. Still far from what a bad release (rollout/faults.py)
 # shows: "slow" answers after 500 ms on every route, "error" answers 500.
 SOAK_GATES = (
-    "pre_switch.duration_s=8",
-    "pre_switch.min_requests=60",
+    "pre_switch.duration_s=10",
+    "pre_switch.min_requests=50",
     "pre_switch.max_p95_ms=450",
     "post_switch.duration_s=6",
     "post_switch.min_requests=40",
@@ -147,6 +147,8 @@ class Soak:
                 for kind in step.faults:
                     if kind != "kill-web-idle":
                         self.fault(functools.partial(injector.inject, kind), kind)
+                # Faults come between rollouts: the next one starts once their windows closed.
+                time.sleep(max(0.0, max((w.end for w in self.windows), default=0) - time.time()))
                 start = time.time()
                 code, retried, reason = self.deploy(release, options, store, step.faults, injector)
                 self.results.append(RolloutResult(
