@@ -20,6 +20,7 @@ from kitcore.colours import other
 from kitcore.contract import Contract
 from kitcore.release import Release, checkout_version
 from rollout import commands
+from rollout.exitcodes import Exit
 from rollout.faults import broken_release
 from rollout.flow import Options
 from rollout.soak.accounting import INCONCLUSIVE, Figures, RolloutResult, Window, classify, split
@@ -34,17 +35,21 @@ from rollout.verify.load_account import load_user_env
 from rollout.verify.loadrun import LoadSpec
 from stack import LocalStack, StackConfig, StackError
 
-# Shorter gates than a real rollout's, so one soak rollout takes ~25-35 s (rollout/README.md);
-# the soak's own load shares the cores. Still far from what a bad release (rollout/faults.py)
-# shows: "slow" answers after 500 ms on every route, "error" answers 500.
+# Shorter gates than a real rollout's, so one soak rollout takes ~30-40 s (rollout/README.md),
+# and latency limits a busy 2-core machine running the soak's own load still meets: the soak
+# tests the flow under faults, not the latency SLO. A bad release stays far outside them:
+# "slow" answers after BAD_SLOW_DELAY_S on every route, "error" answers 500.
 SOAK_GATES = (
     "pre_switch.duration_s=10",
     "pre_switch.min_requests=50",
-    "pre_switch.max_p95_ms=450",
+    "pre_switch.max_p95_ms=1000",
+    "pre_switch.max_p99_ms=2000",
     "post_switch.duration_s=6",
-    "post_switch.min_requests=40",
-    "post_switch.max_p95_ms=450",
+    "post_switch.min_requests=30",
+    "post_switch.max_p95_ms=1000",
+    "post_switch.max_p99_ms=2000",
 )
+BAD_SLOW_DELAY_S = 2.5
 RETRY_WAIT_S = 10.0  # after an inconclusive verdict, before the one retry
 JOBS_WAIT_S = 180.0  # an abandoned job is retried after ~60 s (app/worker.py), plus a margin
 
@@ -140,7 +145,9 @@ class Soak:
                 release = Release(f"{base.version}-{step.index:03d}", base.source_dir)
                 if step.bad:
                     dest = self.config.state_dir / "releases" / f"{release.version}-bad"
-                    broken = broken_release(contract, base.source_dir, dest, fault=step.bad)
+                    broken = broken_release(
+                        contract, base.source_dir, dest, fault=step.bad, delay_s=BAD_SLOW_DELAY_S
+                    )
                     release = Release(f"{release.version}-bad-{step.bad}", broken)
                 self.console.rule(f"soak rollout {step.index}/{opts.rollouts}: {release.version}")
                 injector = Injector(self.stack, self.proxy)
@@ -156,6 +163,8 @@ class Soak:
                     classify(code), retried, list(step.faults), reason,
                 ))  # fmt: skip
                 progress.advance(task)
+                if code == int(Exit.INTERRUPTED):  # Ctrl-C: the rollout recovered, stop here
+                    raise KeyboardInterrupt
         return False
 
     def deploy(
