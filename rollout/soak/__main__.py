@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print("[yellow]soak interrupted: stack and proxy stopped[/]")
         return int(SoakExit.INTERRUPTED)
     console.rule("soak summary")
-    report.print_table(console, figures)
+    report.print_table(console, figures, load.rec.requests)
     command = shlex.join(["python", "-m", "rollout.soak", *(argv or sys.argv[1:])])
     page = report.write(out, load.rec.requests, figures, command)
     console.print(f"report: {page} (summary.json, chart.png)")

@@ -96,6 +96,11 @@ def split(requests: Iterable[Request], windows: Sequence[Window]) -> Split:
     return Split(*counts)
 
 
+def failed_outside(requests: Iterable[Request], windows: Sequence[Window]) -> list[Request]:
+    """Return the failed requests outside every fault window (each one breaks a criterion)."""
+    return [r for r in requests if not r.ok and not inside(r, windows)]
+
+
 def rule_of_three(n: int) -> float | None:
     """Return the 95% upper bound 3/n on a failure rate when 0 of n failed (None for n=0)."""
     return 3 / n if n else None

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from rollout.soak.accounting import Figures, Request
+from rollout.soak.accounting import Figures, Request, failed_outside
 
 BIN_S = 5  # chart resolution: requests and failures per second, averaged over 5 s
 OUTCOME_COLOURS = {
@@ -51,8 +51,13 @@ def rows(f: Figures) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-def print_table(console: Console, f: Figures) -> None:
-    """Print the summary table and the unmet criteria."""
+def describe(r: Request, t0: float) -> str:
+    """Describe one request on one line, its time relative to t0."""
+    return f"+{r.t - t0:.1f}s {r.method} {r.path} -> {r.status or 'no answer'} ({r.colour or '-'})"
+
+
+def print_table(console: Console, f: Figures, requests: Sequence[Request] = ()) -> None:
+    """Print the summary table, the unmet criteria and the failures outside fault windows."""
     table = Table(title="soak", show_header=False)
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -61,6 +66,9 @@ def print_table(console: Console, f: Figures) -> None:
     console.print(table)
     for _, text in f.unmet():
         console.print(f"[red]criterion not met:[/] {escape(text)}")
+    t0 = min((r.t for r in requests), default=0.0)
+    for r in failed_outside(requests, f.windows)[:10]:
+        console.print(f"  failed outside faults: {escape(describe(r, t0))}")
 
 
 def chart(path: Path, requests: Sequence[Request], f: Figures) -> Path:
@@ -110,7 +118,9 @@ def chart(path: Path, requests: Sequence[Request], f: Figures) -> Path:
 def write(out: Path, requests: Sequence[Request], f: Figures, command: str) -> Path:
     """Write summary.json, chart.png and report.html under out; return the HTML's path."""
     out.mkdir(parents=True, exist_ok=True)
-    data = f.as_dict() | {"command": command}
+    t0 = min((r.t for r in requests), default=0.0)
+    outside = [describe(r, t0) for r in failed_outside(requests, f.windows)]
+    data = f.as_dict() | {"command": command, "failed_outside": outside[:100]}
     (out / "summary.json").write_text(json.dumps(data, indent=2) + "\n")
     chart(out / "chart.png", requests, f)
     esc = html.escape
@@ -125,6 +135,7 @@ def write(out: Path, requests: Sequence[Request], f: Figures, command: str) -> P
         for r in f.rollouts
     )
     unmet = "".join(f"<li>{esc(t)}</li>" for _, t in f.unmet()) or "<li>none: passed</li>"
+    unmet += "".join(f"<li>failed outside faults: {esc(line)}</li>" for line in outside[:100])
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>soak report</title>
 <style>body{{font-family:sans-serif;margin:2em}} th{{text-align:left;padding-right:2em}}</style>

@@ -13,13 +13,13 @@ from rollout.soak.report import print_table, rows, write
 
 def figures(outside_failed: int = 0) -> tuple[list[Request], Figures]:
     reqs = [Request(100.0 + i, 0.05, "GET", "/", 200, "blue", True) for i in range(60)]
-    reqs.append(Request(120.0, 0.05, "GET", "/<b>", 502, "green", False))
+    reqs.append(Request(110.0, 0.05, "GET", "/<b>", 502, "green", False))
     rollouts = [
         RolloutResult(1, "v-001", None, 100.0, 130.0, 0, "promoted", faults=["slow-db"]),
         RolloutResult(2, "v-002-bad-<slow>", "slow", 130.0, 155.0, 9, "refused"),
     ]
     windows = [Window("slow-db", 118.0, 125.0, "+150 ms <per chunk>")]
-    split = Split(8, 1, 53, outside_failed)
+    split = Split(8, 1, 53, outside_failed)  # as counted, whatever the requests above say
     return reqs, Figures(rollouts, split, 40, 40, 6, 6, windows, planned=2)
 
 
@@ -42,6 +42,7 @@ def test_write_makes_json_chart_and_escaped_html(tmp_path: Path) -> None:
     page = write(tmp_path / "soak", reqs, f, "python -m rollout.soak -n 2")
     data = json.loads((tmp_path / "soak" / "summary.json").read_text())
     assert data["exit"] == 0
+    assert data["failed_outside"] == ["+10.0s GET /<b> -> 502 (green)"]
     assert data["requests"]["outside_sent"] == 53
     assert (tmp_path / "soak" / "chart.png").read_bytes()[:4] == b"\x89PNG"
     text = page.read_text()
@@ -53,5 +54,8 @@ def test_write_makes_json_chart_and_escaped_html(tmp_path: Path) -> None:
 def test_table_lists_unmet_criteria() -> None:
     _, f = figures(outside_failed=2)
     console = Console(record=True, width=120)
-    print_table(console, f)
-    assert "2 failed requests outside fault windows" in console.export_text()
+    reqs, _ = figures()
+    print_table(console, f, reqs)
+    text = console.export_text()
+    assert "2 failed requests outside fault windows" in text
+    assert "failed outside faults: +10.0s GET /<b> -> 502 (green)" in text

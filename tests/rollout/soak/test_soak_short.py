@@ -10,8 +10,8 @@ import pytest
 from rich.console import Console
 
 from kitcore.contract import load_contract
-from rollout.soak.accounting import SoakExit
-from rollout.soak.report import write
+from rollout.soak.accounting import SoakExit, failed_outside
+from rollout.soak.report import describe, write
 from rollout.soak.run import Soak, SoakOptions
 from rollout.soak.schedule import FAULT_KINDS
 from stack.supervisor import alive
@@ -44,6 +44,8 @@ def test_short_soak_meets_every_criterion(monkeypatch: pytest.MonkeyPatch) -> No
     try:
         figures, load = soak.run()
         page = write(opts.out, load.rec.requests, figures, "test")
+        t0 = min(r.t for r in load.rec.requests)
+        outside = [describe(r, t0) for r in failed_outside(load.rec.requests, figures.windows)]
     finally:
         proxy = soak.proxy
         shutil.rmtree(base, ignore_errors=True)
@@ -59,5 +61,6 @@ def test_short_soak_meets_every_criterion(monkeypatch: pytest.MonkeyPatch) -> No
     assert figures.jobs_enqueued > 0
     assert figures.split.inside_sent > 0
     assert [(r.bad, r.outcome) for r in figures.rollouts if r.bad] == [("slow", "refused")]
+    assert outside == []
     assert figures.unmet() == []
     assert figures.exit_code() == SoakExit.PASSED
