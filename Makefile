@@ -13,7 +13,7 @@ export FLASK_APP := app.wsgi
 # uv trusts the operating system's CA store, as apt, git and curl do (corporate proxies add theirs).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose compose-config contract up down status demo demo-rollback bench bench-workers bench-profile bench-proxy validate render overlay-config i18n seed bench-rollout worker audit
+.PHONY: help system-demo system-test install test lint fmt dev migrate image docker-stop compose compose-config contract up down status demo demo-rollback bench bench-workers bench-profile bench-proxy validate render overlay-config i18n seed bench-rollout soak worker audit
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -127,6 +127,9 @@ demo-rollback: system-demo $(PY) ## Roll out a deliberately slow release: the ga
 
 bench-rollout: $(PY) ## Figures: time to promotion, p99 around switches vs steady state
 	$(PY) -m rollout.bench --down
+
+soak: system-demo $(PY) ## N=6: N rollouts under load with faults injected (reports/soak-*/; N=50: ~35 min)
+	$(PY) -m rollout.soak --rollouts $(or $(N),6)
 
 worker: $(PY) ## Run the RQ worker alone (REDIS_URL)
 	$(PY) -m app.worker

@@ -32,7 +32,7 @@ def app_environment(cfg: StackConfig, creds: Credentials, contract: Contract) ->
     if "postgres" in used:
         env["DATABASE_URL"] = (
             f"postgresql://{database}:{creds.postgres_app_password}"
-            f"@{HOST}:{cfg.postgres_port}/{database}"
+            f"@{HOST}:{cfg.app_postgres_port()}/{database}"
         )
     if "redis" in used:
         env["REDIS_URL"] = f"redis://:{creds.redis_password}@{HOST}:{cfg.redis_port}/0"

@@ -70,6 +70,9 @@ class StackConfig:
     postgres_port: int = 15432
     redis_port: int = 16379
     s3_port: int = 18333
+    # 0: the app connects to Postgres directly. Else the port of a proxy in front of it that the
+    # caller runs (the soak's latency proxy), so faults can be put on the app's connections.
+    db_proxy_port: int = 0
     bucket: str = "kit-local"
     gunicorn_workers: int = 2
     gunicorn_threads: int = 4
@@ -123,9 +126,15 @@ class StackConfig:
             "postgres": self.postgres_port,
             "redis": self.redis_port,
         }
+        if self.db_proxy_port:
+            ports["db-proxy"] = self.db_proxy_port
         for offset, part in enumerate(S3_PARTS):
             ports[f"s3 {part}"] = self.s3_port + offset
         return ports
+
+    def app_postgres_port(self) -> int:
+        """Return the port the app's processes reach Postgres on (the proxy's when set)."""
+        return self.db_proxy_port or self.postgres_port
 
     def colour_port(self, colour: str) -> int:
         """Return the loopback port gunicorn of that colour binds."""

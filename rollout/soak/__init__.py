@@ -1,0 +1,1 @@
+"""The soak: many consecutive rollouts on the local stack under load, with faults injected."""

@@ -1,0 +1,43 @@
+"""The soak's plan: which rollouts carry a bad release and which faults come before each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# In the order a short soak meets them; a long one rotates through them.
+FAULT_KINDS = (
+    "kill-web-active",
+    "kill-web-idle",
+    "restart-redis",
+    "restart-postgres",
+    "slow-db",
+    "kill-rq-worker",
+)
+BAD_KINDS = ("slow", "error")  # rollout/faults.py
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rollout of the plan: 1-based index, the bad release's fault (None: good), faults."""
+
+    index: int
+    bad: str | None
+    faults: tuple[str, ...]
+
+
+def plan(n: int, bad_every: int = 5, kinds: tuple[str, ...] = FAULT_KINDS) -> list[Step]:
+    """Plan n rollouts: every fault kind at least once, bad releases at 2, 2+k, 2+2k, ..."""
+    if n < 1:
+        raise ValueError("a soak needs at least one rollout")
+    per_step: list[list[str]] = [[] for _ in range(n)]
+    # Every kind once even when n is smaller than the number of kinds, then one per rollout.
+    for i, kind in enumerate(kinds):
+        per_step[i % n].append(kind)
+    for i in range(len(kinds), n):
+        per_step[i].append(kinds[i % len(kinds)])
+    bad_at = set(range(2, n + 1, bad_every)) if bad_every > 0 and n >= 2 else set()
+    steps = []
+    for i in range(1, n + 1):
+        bad = BAD_KINDS[(i // max(bad_every, 1)) % len(BAD_KINDS)] if i in bad_at else None
+        steps.append(Step(i, bad, tuple(per_step[i - 1])))
+    return steps
