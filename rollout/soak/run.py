@@ -23,7 +23,14 @@ from rollout import commands
 from rollout.exitcodes import Exit
 from rollout.faults import broken_release
 from rollout.flow import Options
-from rollout.soak.accounting import INCONCLUSIVE, Figures, RolloutResult, Window, classify, split
+from rollout.soak.accounting import (
+    INCONCLUSIVE_CODES,
+    Figures,
+    RolloutResult,
+    Window,
+    classify,
+    split,
+)
 from rollout.soak.inject import Injector
 from rollout.soak.load import SoakLoad
 from rollout.soak.schedule import plan
@@ -193,7 +200,7 @@ class Soak:
                 if killer:
                     killer.join(90)
             code = int(outcome.code)
-            if code != INCONCLUSIVE or retried:
+            if code not in INCONCLUSIVE_CODES or retried:
                 return code, retried, outcome.reason
             self.console.print(f"inconclusive: retrying once in {RETRY_WAIT_S:.0f}s")
             time.sleep(RETRY_WAIT_S)
