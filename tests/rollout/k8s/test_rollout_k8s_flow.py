@@ -158,7 +158,8 @@ def test_a_failed_gate_leaves_traffic_untouched(
     outcome = deploy(k8s, tmp_path, "v1")
     assert outcome.code == Exit.GATE_FAILED
     assert "v1: p95 900 ms" in outcome.reason  # the verdict the gate Job printed
-    assert fake_cluster.measured() == [("pre_switch", "v1")]
+    # The control ran on the serving colour and passed: the release, not the day, is bad.
+    assert fake_cluster.measured() == [("pre_switch", "v1"), ("pre_switch_control", "v0")]
     assert fake_cluster.jobs("gate") == []
     assert_untouched(fake_cluster)
 
@@ -180,7 +181,9 @@ def test_a_failed_post_switch_check_switches_back(
     fake_cluster.mark_bad("v1", live_only=True)
     outcome = deploy(k8s, tmp_path, "v1")
     assert outcome.code == Exit.ROLLED_BACK
-    assert fake_cluster.measured() == [("pre_switch", "v1"), ("post_switch", "v1")]
+    assert fake_cluster.measured() == [
+        ("pre_switch", "v1"), ("post_switch", "v1"), ("post_switch_control", "v0")
+    ]  # fmt: skip
     assert fake_cluster.serving() == {V0}
     assert (fake_cluster.selects("active"), fake_cluster.selects("preview")) == ("blue", "green")
     assert fake_cluster.image_of("blue") == (V0, 2)
