@@ -21,6 +21,7 @@ from rollout.errors import RolloutFailed
 from rollout.soak import report
 from rollout.soak.accounting import SoakExit
 from rollout.soak.run import SOAK_GATES, Soak, SoakOptions
+from rollout.soak.service import SoakLoadMissing, load_factory
 from stack import StackError
 
 
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     try:
         contract = load_contract(args.contract)
-    except ContractError as exc:
+        load_factory(contract)  # refused before any process starts
+    except (ContractError, SoakLoadMissing) as exc:
         print(f"soak: {exc}", file=sys.stderr)
         return int(SoakExit.USAGE)
     out = contract.root / "reports" / f"soak-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -32,8 +32,8 @@ from rollout.soak.accounting import (
     split,
 )
 from rollout.soak.inject import Injector
-from rollout.soak.load import SoakLoad
 from rollout.soak.schedule import plan
+from rollout.soak.service import ServiceLoad, load_factory
 from rollout.store import Store
 from rollout.targets.base import ReleaseRequest
 from rollout.targets.local import LocalTarget
@@ -87,12 +87,12 @@ class Soak:
         self.stack = LocalStack(self.config, contract, echo=console.print)
         self.target = LocalTarget(contract, self.stack)
         self.proxy: subprocess.Popen[bytes] | None = None
-        self.load: SoakLoad | None = None
+        self.load: ServiceLoad | None = None
         self.windows: list[Window] = []
         self.results: list[RolloutResult] = []
         self.deadline = time.monotonic() + opts.max_minutes * 60
 
-    def run(self) -> tuple[Figures, SoakLoad]:
+    def run(self) -> tuple[Figures, ServiceLoad]:
         """Run the plan, then read every write and job back; always tidy up."""
         if self.stack.supervisor.is_running():
             raise StackError(
@@ -107,7 +107,8 @@ class Soak:
             states = self.config.state_dir
             env = load_user_env(states)
             header = self.contract.health.colour_header
-            self.load = SoakLoad(self.stack.public_url, self.stack.ca_cert_path, env, header)
+            factory = load_factory(self.contract)
+            self.load = factory(self.stack.public_url, self.stack.ca_cert_path, env, header)
             self.load.start()
             timed_out = self.rollouts(env)
             self.load.stop()

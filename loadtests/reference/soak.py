@@ -1,4 +1,7 @@
-"""The soak's own load: reads, authenticated writes and uploads whose jobs run on the worker.
+"""The reference service's soak load: reads, authenticated writes, uploads whose jobs run.
+
+`make soak` (rollout/soak/service.py) imports this file beside the locustfile and runs its
+SoakLoad through the public route for the whole soak.
 
 Every request is recorded (time, method, path, status, colour, ok); every accepted write (201)
 and every queued job is remembered so the soak can read them all back at the end.
