@@ -87,18 +87,18 @@ class SoakLoad:
         url = path if path.startswith("http") else self.base + path
         name = kw.pop("name", path)
         start = time.time()
-        status, colour, body = 0, "", None
+        status, colour, body, error = 0, "", None, ""
         try:
             resp = session.request(method, url, timeout=TIMEOUT_S, verify=self.ca, **kw)
             status, colour = resp.status_code, resp.headers.get(self.colour_header, "")
             if status == expect and "json" in resp.headers.get("Content-Type", ""):
                 body = resp.json()
-        except (requests.RequestException, ValueError):
-            pass  # recorded as status 0 / not ok below
+        except (requests.RequestException, ValueError) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:160]  # status 0 / not ok below
         ok = status == expect
         with self.rec.lock:
             self.rec.requests.append(
-                Request(start, time.time() - start, method, name, status, colour, ok)
+                Request(start, time.time() - start, method, name, status, colour, ok, error)
             )
         return body if ok else None
 

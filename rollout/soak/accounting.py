@@ -66,6 +66,7 @@ class Request:
     status: int
     colour: str
     ok: bool
+    error: str = ""  # why there was no answer (the client's exception), for the report
 
 
 def inside(req: Request, windows: Iterable[Window]) -> bool:

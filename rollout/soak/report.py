@@ -53,7 +53,9 @@ def rows(f: Figures) -> list[tuple[str, str]]:
 
 def describe(r: Request, t0: float) -> str:
     """Describe one request on one line, its time relative to t0."""
-    return f"+{r.t - t0:.1f}s {r.method} {r.path} -> {r.status or 'no answer'} ({r.colour or '-'})"
+    answer = r.status or "no answer"
+    why = f" after {r.dur:.1f}s, {r.error}" if r.error else ""
+    return f"+{r.t - t0:.1f}s {r.method} {r.path} -> {answer} ({r.colour or '-'}){why}"
 
 
 def print_table(console: Console, f: Figures, requests: Sequence[Request] = ()) -> None:
