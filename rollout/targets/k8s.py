@@ -233,7 +233,7 @@ class K8sTarget:
 
     def run_load(self, request: LoadRequest) -> LoadResult:
         """Run the gate as a Job against the route's Service (k8s_load.py)."""
-        return k8s_load.run_load(self, request)
+        return k8s_load.run_load(self, self.cfg, self.kubectl, request)
 
     def observe(self, colour: str, since: float) -> metrics.Observer:
         """Scrape the colour's pods' metrics from now on (rollout/kube/metrics.py)."""

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rollout.errors import TargetError
+from rollout.kube import Kubectl
+from rollout.kube.config import K8sConfig
 from rollout.kube.gatejob import new_run_id, run_gate_job
 from rollout.kube.gatejob_render import GateJobSpec
-from rollout.targets.base import LoadRequest, load_from_here
+from rollout.targets.base import LoadRequest, Target, load_from_here
 from rollout.verify.loadrun import LoadResult
-
-if TYPE_CHECKING:
-    from rollout.targets.k8s import K8sTarget
 
 # The route's Service: the preview Service selects the idle colour, active the public one.
 SERVICES = {"preview": "preview", "public": "active"}
 
 
-def run_load(target: K8sTarget, request: LoadRequest) -> LoadResult:
+def run_load(target: Target, cfg: K8sConfig, kubectl: Kubectl, request: LoadRequest) -> LoadResult:
     """Run the gate as a Job against the route's Service (--gate-image), or from this machine
     through port-forwards when explicitly asked (--gate-from-here); refuse to guess."""
-    cfg = target.cfg
     if cfg.gate_from_here:
         return load_from_here(target, request)
     if not cfg.gate_image:
@@ -33,6 +29,6 @@ def run_load(target: K8sTarget, request: LoadRequest) -> LoadResult:
         service=SERVICES[request.route],
         image=cfg.gate_image,
         run_id=new_run_id(),
-        namespace=target.kubectl.namespace,
+        namespace=kubectl.namespace,
     )
-    return run_gate_job(target.kubectl, target.contract, spec, request.out_dir, cfg.poll_s)
+    return run_gate_job(kubectl, target.contract, spec, request.out_dir, cfg.poll_s)
