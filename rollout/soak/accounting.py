@@ -94,6 +94,16 @@ def split(requests: Iterable[Request], windows: Sequence[Window]) -> Split:
     return Split(*counts)
 
 
+def by_kind(requests: Iterable[Request], windows: Sequence[Window]) -> dict[str, tuple[int, int]]:
+    """Count requests sent and failed inside each fault kind's windows."""
+    counts: dict[str, list[int]] = {w.kind: [0, 0] for w in windows}
+    for req in requests:
+        for kind in {w.kind for w in windows if inside(req, (w,))}:
+            counts[kind][0] += 1
+            counts[kind][1] += not req.ok
+    return {kind: (sent, failed) for kind, (sent, failed) in counts.items()}
+
+
 def failed_outside(requests: Iterable[Request], windows: Sequence[Window]) -> list[Request]:
     """Return the failed requests outside every fault window (each one breaks a criterion)."""
     return [r for r in requests if not r.ok and not inside(r, windows)]
@@ -133,6 +143,7 @@ class Figures:
     windows: list[Window]
     planned: int
     timed_out: bool = False
+    per_kind: dict[str, tuple[int, int]] = field(default_factory=dict)  # sent, failed inside
 
     def count(self, outcome: str, bad: bool = False) -> int:
         """Count good (or bad) rollouts whose final outcome is outcome."""
@@ -179,6 +190,7 @@ class Figures:
             "writes": {"accepted": self.writes_accepted, "found": self.writes_found},
             "jobs": {"enqueued": self.jobs_enqueued, "completed": self.jobs_completed},
             "windows": [asdict(w) for w in self.windows],
+            "inside_by_kind": {k: {"sent": n, "failed": f} for k, (n, f) in self.per_kind.items()},
             "planned": self.planned,
             "unmet": [text for _, text in self.unmet()],
             "exit": int(self.exit_code()),

@@ -14,6 +14,8 @@ import redis
 from rq import Worker
 
 from rollout.soak.accounting import Window
+from rollout.soak.schedule import IN_GATE
+from rollout.store import Store
 from stack import LocalStack
 from stack.config import HOST
 from stack.pids import children, program_pid
@@ -21,6 +23,7 @@ from stack.pids import children, program_pid
 SETTLE_S = 5.0  # after recovery: connection pools reconnect, queued requests drain
 SLOW_S = 10.0  # how long the database stays slow
 RECOVER_S = 60.0  # a fault not recovered by then is a finding, reported in its window
+GATE_LEAD_S = 3.0  # into the pre-switch gate: its load (and its control's) is running by then
 
 
 class FaultError(RuntimeError):
@@ -45,9 +48,9 @@ class Injector:
         self.sup = stack.supervisor
 
     def inject(self, kind: str) -> Window:
-        """Inject one fault between rollouts and wait until the stack has recovered."""
+        """Inject one fault and wait until the stack has recovered."""
         start = time.time()
-        match kind:
+        match kind.removesuffix(IN_GATE):
             case "kill-web-active":
                 detail = self.kill_web(self.stack.active_colour())
             case "restart-redis":
@@ -96,6 +99,15 @@ class Injector:
                 detail = self.kill_web(idle)
                 return Window("kill-web-idle", start, time.time() + SETTLE_S, detail)
             stop.wait(0.05)
+        return None
+
+    def in_gate(self, kind: str, store: Store, stop: threading.Event) -> Window | None:
+        """Wait for the rollout's pre-switch gate to run, then inject kind inside it."""
+        while not stop.is_set():
+            current = store.load().current
+            if current is not None and current.phase == "gate":
+                return None if stop.wait(GATE_LEAD_S) else self.inject(kind)
+            stop.wait(0.1)
         return None
 
     # -- services ---------------------------------------------------------------------------------

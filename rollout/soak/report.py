@@ -48,6 +48,8 @@ def rows(f: Figures) -> list[tuple[str, str]]:
         ("writes accepted / found afterwards", f"{f.writes_accepted} / {f.writes_found}"),
         ("jobs enqueued / completed", f"{f.jobs_enqueued} / {f.jobs_completed}"),
         ("fault windows", ", ".join(f"{k} x{n}" for k, n in kinds.items())),
+        ("failed / sent inside, by fault kind",
+         ", ".join(f"{k} {failed}/{sent}" for k, (sent, failed) in f.per_kind.items()) or "-"),
     ]  # fmt: skip
 
 

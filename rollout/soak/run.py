@@ -28,11 +28,12 @@ from rollout.soak.accounting import (
     Figures,
     RolloutResult,
     Window,
+    by_kind,
     classify,
     split,
 )
 from rollout.soak.inject import Injector
-from rollout.soak.schedule import plan
+from rollout.soak.schedule import DURING_ROLLOUT, IN_GATE, plan
 from rollout.soak.service import ServiceLoad, load_factory
 from rollout.store import Store
 from rollout.targets.base import ReleaseRequest
@@ -40,14 +41,18 @@ from rollout.targets.local import LocalTarget
 from rollout.verify.gates import resolve_gates
 from rollout.verify.load_account import load_user_env
 from rollout.verify.loadrun import LoadSpec
+from rollout.verify.verdict import Status
 from stack import LocalStack, StackConfig, StackError
 
 # Shorter gates than a real rollout's, so one soak rollout takes ~30-40 s (rollout/README.md),
 # and latency limits a busy 2-core machine running the soak's own load still meets: the soak
 # tests the flow under faults, not the latency SLO. A bad release stays far outside them:
-# "slow" answers after BAD_SLOW_DELAY_S on every route, "error" answers 500.
+# "slow" answers after BAD_SLOW_DELAY_S on every route, "error" answers 500. The pre-switch
+# gate's control runs beside it: a restart of a few seconds inside the gate is over before a
+# control run after it would start, so only a control at the same time sees the same bad day.
 SOAK_GATES = (
     "pre_switch.duration_s=10",
+    "pre_switch.control=during",
     "pre_switch.min_requests=50",
     "pre_switch.max_p95_ms=1000",
     "pre_switch.max_p99_ms=2000",
@@ -120,7 +125,7 @@ class Soak:
             figures = Figures(
                 self.results, split(rec.requests, self.windows),
                 len(rec.items) + len(rec.uploads), found, len(rec.jobs), completed,
-                self.windows, self.opts.rollouts, timed_out,
+                self.windows, self.opts.rollouts, timed_out, by_kind(rec.requests, self.windows),
             )  # fmt: skip
             return figures, self.load
         finally:
@@ -160,9 +165,9 @@ class Soak:
                 self.console.rule(f"soak rollout {step.index}/{opts.rollouts}: {release.version}")
                 injector = Injector(self.stack, self.proxy)
                 for kind in step.faults:
-                    if kind != "kill-web-idle":
+                    if kind not in DURING_ROLLOUT:
                         self.fault(functools.partial(injector.inject, kind), kind)
-                # Faults come between rollouts: the next one starts once their windows closed.
+                # The faults before it: the rollout starts once their windows closed.
                 time.sleep(max(0.0, max((w.end for w in self.windows), default=0) - time.time()))
                 start = time.time()
                 code, retried, reason = self.deploy(release, options, store, step.faults, injector)
@@ -179,33 +184,44 @@ class Soak:
         self, release: Release, options: Options, store: Store, faults: tuple[str, ...],
         injector: Injector,
     ) -> tuple[int, bool, str]:  # fmt: skip
-        """Roll the release out (retried once when inconclusive); kill an idle worker meanwhile."""
+        """Roll the release out (retried once when inconclusive), with its faults during it."""
         retried = False
         while True:
             stop = threading.Event()
-            killer: threading.Thread | None = None
-            if "kill-web-idle" in faults and not retried:
-                idle = other(self.stack.active_colour())
-                killer = threading.Thread(
-                    target=self.fault,
-                    args=(
-                        functools.partial(injector.kill_idle_when_up, idle, stop),
-                        "kill-web-idle",
-                    ),
-                )
-                killer.start()
+            # The first attempt only: a retry is the rollout after the bad day.
+            during = [] if retried else self.during(faults, injector, store, stop)
+            for thread in during:
+                thread.start()
             try:
                 outcome = commands.deploy(self.target, store, release, options, self.console)
             finally:
                 stop.set()
-                if killer:
-                    killer.join(90)
+                for thread in during:
+                    thread.join(90)
             code = int(outcome.code)
+            # An inconclusive gate the flow itself retried counts as a retry too.
+            gate_retried = any(v.status is Status.INCONCLUSIVE for v in outcome.verdicts)
             if code not in INCONCLUSIVE_CODES or retried:
-                return code, retried, outcome.reason
+                return code, retried or gate_retried, outcome.reason
             self.console.print(f"inconclusive: retrying once in {RETRY_WAIT_S:.0f}s")
             time.sleep(RETRY_WAIT_S)
             retried = True
+
+    def during(
+        self, faults: tuple[str, ...], injector: Injector, store: Store, stop: threading.Event
+    ) -> list[threading.Thread]:
+        """Threads that inject the rollout's faults while it runs (each waits for its moment)."""
+        threads = []
+        for kind in faults:
+            if kind == "kill-web-idle":
+                idle = other(self.stack.active_colour())
+                inject = functools.partial(injector.kill_idle_when_up, idle, stop)
+            elif kind.endswith(IN_GATE):
+                inject = functools.partial(injector.in_gate, kind, store, stop)
+            else:
+                continue
+            threads.append(threading.Thread(target=self.fault, args=(inject, kind)))
+        return threads
 
     def fault(self, inject: Callable[[], Window | None], kind: str) -> None:
         """Inject a fault and keep its window; a fault that fails is reported, not fatal."""

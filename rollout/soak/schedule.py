@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# In the order a short soak meets them; a long one rotates through them.
+# In the order a short soak meets them; a long one rotates through them. "-in-gate" kinds land
+# inside the pre-switch gate (its load running), the others between rollouts, except
+# kill-web-idle (during the rollout, once the idle colour is up). This order puts the in-gate
+# kinds of a 4-rollout soak on its good releases (1 and 3; 2 is bad).
+IN_GATE = "-in-gate"
 FAULT_KINDS = (
     "kill-web-active",
     "kill-web-idle",
     "restart-redis",
     "restart-postgres",
+    "restart-redis" + IN_GATE,
     "slow-db",
+    "restart-postgres" + IN_GATE,
     "kill-rq-worker",
 )
+DURING_ROLLOUT = ("kill-web-idle", "restart-redis" + IN_GATE, "restart-postgres" + IN_GATE)
 BAD_KINDS = ("slow", "error")  # rollout/faults.py
 
 

@@ -11,6 +11,7 @@ from rollout.soak.accounting import (
     SoakExit,
     Split,
     Window,
+    by_kind,
     classify,
     inside,
     rule_of_three,
@@ -45,6 +46,12 @@ def test_split_counts_sent_and_failed_on_each_side() -> None:
     reqs = [req(1), req(2, ok=False), req(12, ok=False), req(13), req(31), req(40)]
     assert split(reqs, WINDOWS) == Split(3, 1, 3, 1)
     assert split(reqs, []) == Split(0, 0, 6, 2)
+
+
+def test_failures_are_counted_by_the_fault_kind_they_fell_in() -> None:
+    windows = [*WINDOWS, Window("restart-redis", 50.0, 55.0)]
+    reqs = [req(1), req(2, ok=False), req(12, ok=False), req(13), req(31), req(51, ok=False)]
+    assert by_kind(reqs, windows) == {"restart-redis": (3, 2), "slow-db": (1, 0)}
 
 
 def test_rule_of_three() -> None:

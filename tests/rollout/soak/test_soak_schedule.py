@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rollout.soak.schedule import FAULT_KINDS, plan
+from rollout.soak.schedule import DURING_ROLLOUT, FAULT_KINDS, IN_GATE, plan
 
 
 @pytest.mark.parametrize("n", [1, 3, 4, 6, 7, 50])
@@ -19,7 +19,14 @@ def test_a_long_soak_rotates_one_fault_per_rollout() -> None:
     steps = plan(50)
     assert all(len(s.faults) == 1 for s in steps)
     counts = {k: sum(k in s.faults for s in steps) for k in FAULT_KINDS}
-    assert min(counts.values()) >= 8
+    assert min(counts.values()) >= 6
+
+
+def test_the_short_soaks_in_gate_faults_land_on_good_releases() -> None:
+    in_gate = [s for s in plan(4) for kind in s.faults if kind.endswith(IN_GATE)]
+    assert len(in_gate) == 2
+    assert all(s.bad is None for s in in_gate)
+    assert {k for k in FAULT_KINDS if k.endswith(IN_GATE)} <= set(DURING_ROLLOUT)
 
 
 def test_bad_releases_at_2_then_every_k_alternating_kinds() -> None:

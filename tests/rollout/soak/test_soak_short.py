@@ -13,7 +13,7 @@ from kitcore.contract import load_contract
 from rollout.soak.accounting import SoakExit, failed_outside
 from rollout.soak.report import describe, write
 from rollout.soak.run import Soak, SoakOptions
-from rollout.soak.schedule import FAULT_KINDS
+from rollout.soak.schedule import FAULT_KINDS, IN_GATE
 from stack.supervisor import alive
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -57,6 +57,10 @@ def test_short_soak_meets_every_criterion(monkeypatch: pytest.MonkeyPatch) -> No
     failed = [w for w in figures.windows if w.detail.startswith("FAILED")]
     assert failed == []
     assert {w.kind for w in figures.windows} == set(FAULT_KINDS)
+    # The in-gate faults landed inside a rollout (its pre-switch gate), and its good release
+    # was still promoted (the criteria below): never called bad for the shared bad day.
+    in_gate = [w for w in figures.windows if w.kind.endswith(IN_GATE)]
+    assert all(any(r.start < w.start < r.end for r in figures.rollouts) for w in in_gate)
     assert figures.writes_accepted > 0
     assert figures.jobs_enqueued > 0
     assert figures.split.inside_sent > 0
