@@ -12,34 +12,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=scripts/docker-build-args.sh
+source scripts/docker-build-args.sh
 eval "$(scripts/docker-daemon.sh start)"
-export DOCKER_HOST
-# BuildKit is needed for secret, tmpfs and cache mounts: a CLI without buildx cannot enable it.
-docker=${DOCKER:-docker}
-if ! "$docker" buildx version >/dev/null 2>&1; then
-  if [ -x /usr/bin/docker ] && /usr/bin/docker version --format '{{.Client.Version}}' 2>/dev/null | grep -q '^20\.'; then
-    docker=/usr/bin/docker  # Debian's 20.10 CLI still has BuildKit built in
-  fi
-fi
-export DOCKER_BUILDKIT=1
+export DOCKER_HOST DOCKER_BUILDKIT=1
+docker=$(kit_docker_cli)
 
 python=${PYTHON:-.venv/bin/python}
 [ -x "$python" ] || { echo "no $python: run make install first" >&2; exit 1; }
 contract=${KIT_CONTRACT:-kit.toml}
 image=${IMAGE:-$("$python" -m kitcore.contract --contract "$contract" get image.name):local}
 args=()
-case "${BASE_IMAGE:-}" in
-  "") BASE_IMAGE_LOCAL=${BASE_IMAGE_LOCAL:-localhost/debian:bookworm-minbase}
-      DOCKER=$docker BASE_IMAGE_LOCAL=$BASE_IMAGE_LOCAL scripts/docker-base-image.sh
-      args+=(--build-arg "BASE_IMAGE=$BASE_IMAGE_LOCAL") ;;
-  pinned) ;;
-  *) args+=(--build-arg "BASE_IMAGE=$BASE_IMAGE") ;;
-esac
-extra_ca=${EXTRA_CA_FILE-/etc/ssl/certs/ca-certificates.crt}
-if [ -n "$extra_ca" ]; then
-  [ -r "$extra_ca" ] || { echo "EXTRA_CA_FILE $extra_ca is not readable" >&2; exit 1; }
-  args+=(--secret "id=extra_ca,src=$extra_ca")
-fi
+kit_base_and_ca_args "$docker"
 version=${APP_VERSION:-$("$python" -m kitcore.release "$(dirname "$contract")")}
 
 # The context holds only what the contract declares: nothing else of the checkout reaches dockerd.

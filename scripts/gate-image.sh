@@ -10,26 +10,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=scripts/docker-build-args.sh
+source scripts/docker-build-args.sh
 eval "$(scripts/docker-daemon.sh start)"
 export DOCKER_HOST DOCKER_BUILDKIT=1
-docker=${DOCKER:-docker}
+docker=$(kit_docker_cli)
 python=${PYTHON:-.venv/bin/python}
 [ -x "$python" ] || { echo "no $python: run make install first" >&2; exit 1; }
 contract=${KIT_CONTRACT:-kit.toml}
 image=${IMAGE:-$("$python" -m kitcore.contract --contract "$contract" get image.name)-gate:local}
 args=()
-case "${BASE_IMAGE:-}" in
-  "") BASE_IMAGE_LOCAL=${BASE_IMAGE_LOCAL:-localhost/debian:bookworm-minbase}
-      DOCKER=$docker BASE_IMAGE_LOCAL=$BASE_IMAGE_LOCAL scripts/docker-base-image.sh
-      args+=(--build-arg "BASE_IMAGE=$BASE_IMAGE_LOCAL") ;;
-  pinned) ;;
-  *) args+=(--build-arg "BASE_IMAGE=$BASE_IMAGE") ;;
-esac
-extra_ca=${EXTRA_CA_FILE-/etc/ssl/certs/ca-certificates.crt}
-if [ -n "$extra_ca" ]; then
-  [ -r "$extra_ca" ] || { echo "EXTRA_CA_FILE $extra_ca is not readable" >&2; exit 1; }
-  args+=(--secret "id=extra_ca,src=$extra_ca")
-fi
+kit_base_and_ca_args "$docker"
 
 # Only what the gate runs reaches dockerd: nothing else of the checkout.
 context=$(mktemp -d)
