@@ -1,4 +1,4 @@
-"""The dev overlay with its git-ignored secrets files filled in (test-only values), per test.
+"""The dev overlay with its secrets filled in, the fake cluster's verdicts and public route.
 
 The fake cluster itself (fake_cluster) comes from tests/rollout/conftest.py.
 """
@@ -6,9 +6,13 @@ The fake cluster itself (fake_cluster) comes from tests/rollout/conftest.py.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from k8s_outcomes_harness import IMAGES, Verdicts, public_route
+
+from tests.support.fakecluster.cluster import FakeCluster
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -28,3 +32,20 @@ def overlay(tmp_path: Path) -> Path:
         (root / "overlays/dev/migrate-secrets.env.example").read_text()
     )
     return root / "overlays" / "dev"
+
+
+@pytest.fixture
+def verdicts(fake_cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Verdicts:
+    """The gate and pod-check stand-ins, the cluster seeded with v0 serving on blue."""
+    with fake_cluster.world() as world:
+        world.data["versions"].update({image: v for v, image in IMAGES.items()})
+    judge = Verdicts(fake_cluster)
+    monkeypatch.setattr("rollout.targets.k8s.run_testinfra", judge.testinfra)
+    return judge
+
+
+@pytest.fixture
+def public(fake_cluster: FakeCluster) -> Iterator[str]:
+    """The cluster's public route (a port-forward to the active Service) for one test."""
+    with public_route(fake_cluster) as url:
+        yield url

@@ -22,20 +22,12 @@ V0, V1, V2 = IMAGES["v0"], IMAGES["v1"], IMAGES["v2"]
 
 
 @pytest.fixture
-def verdicts(fake_cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Verdicts:
-    with fake_cluster.world() as world:
-        world.data["versions"].update({image: v for v, image in IMAGES.items()})
-    judge = Verdicts(fake_cluster)
-    monkeypatch.setattr("rollout.targets.k8s.run_testinfra", judge.testinfra)
-    return judge
-
-
-@pytest.fixture
-def k8s(fake_cluster: FakeCluster, overlay: Path, verdicts: Verdicts) -> Iterator[K8sTarget]:
-    with public_route(fake_cluster) as public:
-        tgt = target(fake_cluster, overlay, public)
-        yield tgt
-        tgt.close()
+def k8s(
+    fake_cluster: FakeCluster, overlay: Path, verdicts: Verdicts, public: str
+) -> Iterator[K8sTarget]:
+    tgt = target(fake_cluster, overlay, public)
+    yield tgt
+    tgt.close()
 
 
 def assert_untouched(cluster: FakeCluster) -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from k8s_outcomes_harness import IMAGES, Verdicts, deploy, public_route, target
+from k8s_outcomes_harness import IMAGES, Verdicts, deploy, target
 
 from rollout.exitcodes import Exit
 from rollout.targets.k8s import K8sTarget
@@ -21,21 +20,6 @@ from tests.support.contract import REFERENCE
 from tests.support.fakecluster.cluster import FakeCluster
 
 V0 = IMAGES["v0"]
-
-
-@pytest.fixture
-def verdicts(fake_cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Verdicts:
-    with fake_cluster.world() as world:
-        world.data["versions"].update({image: v for v, image in IMAGES.items()})
-    judge = Verdicts(fake_cluster)
-    monkeypatch.setattr("rollout.targets.k8s.run_testinfra", judge.testinfra)
-    return judge
-
-
-@pytest.fixture
-def public(fake_cluster: FakeCluster) -> Iterator[str]:
-    with public_route(fake_cluster) as url:
-        yield url
 
 
 def with_config(k8s: K8sTarget, **changes: Any) -> K8sTarget:
