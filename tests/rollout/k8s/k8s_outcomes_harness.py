@@ -102,6 +102,8 @@ def deploy_in_child(k8s: K8sTarget, reports: Path, version: str) -> multiprocess
     """Start a deploy in a forked process (a second deployer, or one to kill mid-phase)."""
 
     def run() -> None:
+        # Its own process group: killing the group takes the port-forwards it started too.
+        os.setsid()
         try:
             code = int(deploy(k8s, reports, version).code)
         except RolloutLocked:

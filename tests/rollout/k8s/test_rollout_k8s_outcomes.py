@@ -34,21 +34,12 @@ V0, V1, V2, V3 = (IMAGES[f"v{n}"] for n in range(4))
 
 
 @pytest.fixture
-def verdicts(fake_cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch) -> Verdicts:
-    """The gate and pod-check stand-ins, the cluster seeded with v0 serving on blue."""
-    with fake_cluster.world() as world:
-        world.data["versions"].update({image: v for v, image in IMAGES.items()})
-    judge = Verdicts(fake_cluster)
-    monkeypatch.setattr("rollout.targets.k8s.run_testinfra", judge.testinfra)
-    return judge
-
-
-@pytest.fixture
-def k8s(fake_cluster: FakeCluster, overlay: Path, verdicts: Verdicts) -> Iterator[K8sTarget]:
-    with public_route(fake_cluster) as public:
-        tgt = target(fake_cluster, overlay, public, lease_s=2)
-        yield tgt
-        tgt.close()
+def k8s(
+    fake_cluster: FakeCluster, overlay: Path, verdicts: Verdicts, public: str
+) -> Iterator[K8sTarget]:
+    tgt = target(fake_cluster, overlay, public, lease_s=2)
+    yield tgt
+    tgt.close()
 
 
 def test_rollback_after_a_failed_gate_never_routes_to_the_failed_release(
@@ -158,7 +149,8 @@ def test_sigkill_in_any_phase_then_a_rerun_ends_on_a_verified_release(
     proc = deploy_in_child(k8s, tmp_path, "v1")
     wait_for_event(fake_cluster, blocked)
     assert proc.pid is not None
-    os.kill(proc.pid, signal.SIGKILL)
+    # The runner is lost with everything it ran: its port-forwards die with it (none orphaned).
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.join(10)
     left = k8s.store().load().current
     assert left is not None
