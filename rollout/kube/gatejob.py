@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,8 @@ from kitcore.contract import Contract
 from loadtests.gate_main import VERDICT_MARKER  # what the gate image prints before its verdict
 from rollout.errors import TargetError
 from rollout.kube.gatejob_render import CONTAINER, GateJobSpec, deadline_s, render_gate_job
+from rollout.kube.jobs import wait_job
 from rollout.kube.kubectl import Kubectl, KubectlError
-from rollout.kube.objects import job_state
 from rollout.verify.gates import GateConfig
 from rollout.verify.loadrun import LoadResult
 
@@ -43,21 +42,6 @@ def parse_verdict(log: str) -> dict[str, Any] | None:
                 return None
             return found if isinstance(found, dict) else None
     return None
-
-
-def _wait(kubectl: Kubectl, name: str, timeout_s: float, poll_s: float) -> tuple[str, str]:
-    """Wait for the Job to end; return its state and reason (a timeout is 'failed')."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        job = kubectl.get_one("job", name, missing_ok=True)
-        if job is None:
-            raise TargetError(f"gate Job {name} disappeared while it ran")
-        state, reason = job_state(job)
-        if state != "running":
-            return state, reason
-        if time.monotonic() > deadline:
-            return "failed", f"not finished after {timeout_s:.0f}s"
-        time.sleep(poll_s)
 
 
 def _delete(kubectl: Kubectl, name: str) -> None:
@@ -93,7 +77,9 @@ def run_gate_job(
     name = job["metadata"]["name"]
     try:  # from the create on: an interrupt may land once the API server has the Job
         kubectl.run("create", "-f", "-", stdin=json.dumps(job))
-        state, reason = _wait(kubectl, name, deadline_s(spec.cfg) + WAIT_MARGIN_S, poll_s)
+        state, reason = wait_job(
+            kubectl, name, deadline_s(spec.cfg) + WAIT_MARGIN_S, poll_s, "gate"
+        )
         res = kubectl.run("logs", f"job/{name}", "-c", CONTAINER, check=False, timeout=60)
         log = res.stdout if res.returncode == 0 else f"{res.stdout}\n{res.stderr}"
         if reason:

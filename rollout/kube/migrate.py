@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 from kitcore.contract import Contract
 from rollout.kube.images import release_id
+from rollout.kube.jobs import wait_job
 from rollout.kube.kubectl import Kubectl, KubectlError, Obj
-from rollout.kube.objects import job_state
 from rollout.kube.render import RenderError, render_overlay
 
 CONTAINER = "migrate"
@@ -74,36 +73,25 @@ def job_log(kubectl: Kubectl, name: str) -> str:
 
 
 def run_job(kubectl: Kubectl, job: Obj, timeout_s: float, poll_s: float = 3.0) -> str:
-    """Create the Job unless it exists, wait for Complete or Failed; return 'ran' or 'reused'.
-
-    One `get` returns both conditions; `kubectl wait --for=condition=complete` alone would sit
-    out its whole timeout on a Job that has already failed.
-    """
+    """Create the Job unless it exists, wait for Complete or Failed; return 'ran' or 'reused'."""
     name = job["metadata"]["name"]
     existing = kubectl.get_one("job", name, missing_ok=True)
     outcome = "reused"
     if existing is None:
         kubectl.run("create", "-f", "-", stdin=json.dumps(job))
         outcome = "ran"
-    deadline = time.monotonic() + timeout_s
-    while True:
-        current = kubectl.get_one("job", name, missing_ok=True)
-        if current is None:
-            raise KubectlError(f"migration Job {name} disappeared while waiting for it")
-        state, reason = job_state(current)
-        if state == "complete":
-            return outcome
-        if state == "failed":
-            raise KubectlError(
-                f"migration Job {name} failed ({reason}); delete it before retrying "
-                f"(kubectl delete job {name}). Its log:\n{job_log(kubectl, name)}"
-            )
-        if time.monotonic() > deadline:
-            raise KubectlError(
-                f"migration Job {name} not complete after {timeout_s:.0f}s. Its log:\n"
-                f"{job_log(kubectl, name)}"
-            )
-        time.sleep(poll_s)
+    state, reason = wait_job(kubectl, name, timeout_s, poll_s, "migration")
+    if state == "complete":
+        return outcome
+    if state == "failed":
+        raise KubectlError(
+            f"migration Job {name} failed ({reason}); delete it before retrying "
+            f"(kubectl delete job {name}). Its log:\n{job_log(kubectl, name)}"
+        )
+    raise KubectlError(
+        f"migration Job {name} not complete after {timeout_s:.0f}s. Its log:\n"
+        f"{job_log(kubectl, name)}"
+    )
 
 
 def revisions(output: str) -> list[str]:

@@ -78,7 +78,7 @@ def test_an_interrupted_wait_deletes_the_job_and_goes_on_stopping(
         assert fake_cluster.jobs("gate") == ["app-gate-post-switch-r1"]  # it was running...
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("rollout.kube.gatejob.time.sleep", ctrl_c)
+    monkeypatch.setattr("rollout.kube.jobs.time.sleep", ctrl_c)
     with pytest.raises(KeyboardInterrupt):
         run(fake_cluster, tmp_path)
     assert fake_cluster.jobs("gate") == [], fake_cluster.calls()  # ...and is gone with it
