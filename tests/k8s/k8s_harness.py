@@ -125,3 +125,13 @@ def kubernetes_validate(docs: list[Doc], tmp_path: Path) -> str:
     path.write_text(dump(docs))
     validator = str(REPO / ".venv" / "bin" / "kubernetes-validate")
     return run(validator, "--strict", "-k", KUBERNETES_VERSION, str(path))
+
+
+def assert_strictly_valid(docs: list[Doc], tmp_path: Path) -> None:
+    """Every object passes kubernetes-validate --strict: no warning, no error, none skipped."""
+    report = kubernetes_validate(docs, tmp_path)
+    # A kind without a schema is only a WARN for the tool: require a pass for every object.
+    passed = [line for line in report.splitlines() if line.startswith("INFO") and "passed" in line]
+    assert len(passed) == len(docs), report
+    assert "WARN" not in report
+    assert "ERROR" not in report

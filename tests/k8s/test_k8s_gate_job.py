@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from checkov_runs import CHECKOV
-from k8s_harness import K8S, OVERLAYS, Doc, dump, kubernetes_validate, of_kind, selects
+from k8s_harness import K8S, OVERLAYS, Doc, assert_strictly_valid, dump, of_kind, selects
 
 from kitcore.contract import Contract
 from rollout.kube.gatejob_render import GateJobSpec, deadline_s, render_gate_job
@@ -48,12 +48,7 @@ def gate_jobs(service: Contract, overlay: str) -> list[Doc]:
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_gate_jobs_pass_strict_validation(service: Contract, overlay: str, tmp_path: Path) -> None:
-    jobs = gate_jobs(service, overlay)
-    report = kubernetes_validate(jobs, tmp_path)
-    passed = [line for line in report.splitlines() if line.startswith("INFO") and "passed" in line]
-    assert len(passed) == len(jobs), report
-    assert "WARN" not in report
-    assert "ERROR" not in report
+    assert_strictly_valid(gate_jobs(service, overlay), tmp_path)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
