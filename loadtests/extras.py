@@ -1,7 +1,8 @@
 """What a service's locust users may report beside locust's stats, and the TLS they share.
 
 The gate plugin (gate.py) writes `extras` into its verdict: ids the users saw created (for the
-nothing-lost checks) and optional features they skipped (listed, never counted as passes).
+nothing-lost checks), optional features they skipped (listed, never counted as passes), and
+what kept them from testing what they must (the gate fails).
 A locustfile imports this module, never gate.py itself, so the plugin is loaded exactly once
 (by `locust -f loadtests/gate.py,...`). A gate may be read-only or ask for a cleanup
 (read_only, cleanup): the service's users honour them.
@@ -21,6 +22,9 @@ class Extras:
 
     skipped: dict[str, str] = field(default_factory=dict)
     created_ids: list[str] = field(default_factory=list)
+    # Why the users could not do what the gate must test (a configured sign-in refused):
+    # unlike a skipped optional feature, the gate fails with these reasons.
+    blocked: list[str] = field(default_factory=list)
     # From the gate's config (the environment's gates file), set by the gate plugin at init.
     read_only: bool = False  # users make no writes and sign in to nothing
     cleanup: bool = False  # users delete what they wrote when the load stops

@@ -23,6 +23,7 @@ from locust.env import Environment
 
 from loadtests.extras import extras
 from rollout.verify.gates import GateConfig, Measures, evaluate, load_gates
+from rollout.verify.verdict import Verdict
 
 log = logging.getLogger("loadtests.gate")
 
@@ -138,6 +139,8 @@ def _gate(environment: Environment, **_: Any) -> None:
         return
     m = measures(environment)
     verdict = evaluate(cfg, m)
+    if extras.blocked:  # the load could not test what it must: no pass on what remained
+        verdict = Verdict.of(verdict.check, [*verdict.reasons, *extras.blocked])
     environment.process_exit_code = 0 if verdict.passed else 1
     errors = [
         {"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}

@@ -86,7 +86,11 @@ def _sign_in(base: str, ctx: ssl.SSLContext) -> None:
         log.info("registered load-test account %s: %s", email, reg_status)
         status, body = _call(base, "POST", "/api/v1/auth/token", ctx, creds)
     if status != 200 or not isinstance(body, dict):
-        shared.skipped["writes"] = f"cannot sign in as {email} ({status}): no writes"
+        # Credentials are configured, so writes are what this gate must test: a refusal (a
+        # 429 from the sign-in limit, a 5xx) fails the gate instead of passing it read-only.
+        why = f"cannot sign in as {email} ({status})"
+        shared.skipped["writes"] = f"{why}: no writes"
+        extras.blocked.append(why)
         return
     shared.token = body["access_token"]
 

@@ -16,7 +16,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 
@@ -40,6 +40,13 @@ class Recorded:
 
 class SoakLoad:
     """Threads of mixed load against the public URL until stopped."""
+
+    # Each gate run signs the load account in once (the gate, its control, the post-switch
+    # gate: three or more per rollout), all from 127.0.0.1. At a soak's pace (a rollout every
+    # ~45 s) that spends the per-address sign-in limit (AUTH_LOGIN_RATE_LIMIT, 50/hour) in
+    # about 20 minutes, after which every gate fails on its refused sign-in. The soak is one
+    # client rolling out far faster than any team does: its own stack gets a higher limit.
+    APP_ENV: ClassVar[dict[str, str]] = {"AUTH_LOGIN_RATE_LIMIT": "60/minute;1000/hour"}
 
     def __init__(
         self, base: str, ca: Path, creds: dict[str, str], colour_header: str, seed: int = 0

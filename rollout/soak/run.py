@@ -34,7 +34,7 @@ from rollout.soak.accounting import (
 )
 from rollout.soak.inject import Injector
 from rollout.soak.schedule import DURING_ROLLOUT, IN_GATE, plan
-from rollout.soak.service import ServiceLoad, load_factory
+from rollout.soak.service import ServiceLoad, load_factory, with_soak_env
 from rollout.store import Store
 from rollout.targets.base import ReleaseRequest
 from rollout.targets.local import LocalTarget
@@ -84,6 +84,8 @@ class Soak:
     """One soak run against the contract's local stack."""
 
     def __init__(self, contract: Contract, opts: SoakOptions, console: Console) -> None:
+        self.factory = load_factory(contract)
+        contract = with_soak_env(contract, self.factory)
         self.contract, self.opts, self.console = contract, opts, console
         cfg = StackConfig.from_env(contract.root)
         port = opts.proxy_port or cfg.postgres_port + 1
@@ -112,8 +114,7 @@ class Soak:
             states = self.config.state_dir
             env = load_user_env(states)
             header = self.contract.health.colour_header
-            factory = load_factory(self.contract)
-            self.load = factory(self.stack.public_url, self.stack.ca_cert_path, env, header)
+            self.load = self.factory(self.stack.public_url, self.stack.ca_cert_path, env, header)
             self.load.start()
             timed_out = self.rollouts(env)
             self.load.stop()

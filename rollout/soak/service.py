@@ -45,7 +45,11 @@ class ServiceLoad(Protocol):
 
 
 class LoadFactory(Protocol):
-    """The service's SoakLoad class: built from the public URL, its CA and the account."""
+    """The service's SoakLoad class: built from the public URL, its CA and the account.
+
+    It may set APP_ENV (dict): settings the soak's stack gives the service on top of its
+    contract's production_env, each for a reason the service's soak.py says.
+    """
 
     def __call__(
         self, base: str, ca: Path, creds: dict[str, str], colour_header: str
@@ -71,3 +75,14 @@ def load_factory(contract: Contract) -> LoadFactory:
     if factory is None:
         raise SoakLoadMissing(f"{path}: defines no SoakLoad class")
     return cast(LoadFactory, factory)
+
+
+def with_soak_env(contract: Contract, factory: LoadFactory) -> Contract:
+    """Return the contract with the SoakLoad's APP_ENV added to its production environment."""
+    extra = dict(getattr(factory, "APP_ENV", {}))
+    if not extra:
+        return contract
+    serve = contract.serve.model_copy(
+        update={"production_env": {**contract.serve.production_env, **extra}}
+    )
+    return contract.model_copy(update={"serve": serve})

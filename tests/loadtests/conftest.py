@@ -59,3 +59,10 @@ def erroring() -> Iterator[str]:
     proc = start_stub(24103, STUB_FAIL_EVERY="7")
     yield "http://127.0.0.1:24103"
     stop(proc)
+
+
+@pytest.fixture(scope="module")
+def throttled() -> Iterator[str]:
+    proc = start_stub(24104, STUB_SIGN_IN_STATUS="429")
+    yield "http://127.0.0.1:24104"
+    stop(proc)

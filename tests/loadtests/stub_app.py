@@ -1,6 +1,7 @@
 """A tiny stand-in for the kit's API (same paths and headers) to test the locust users and gate.
 
-STUB_DELAY_MS slows every API answer; STUB_FAIL_EVERY makes every Nth request a 500.
+STUB_DELAY_MS slows every API answer; STUB_FAIL_EVERY makes every Nth request a 500;
+STUB_SIGN_IN_STATUS serves POST /api/v1/auth/token with that status (unset: no such route).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ _lock = threading.Lock()
 _counter = itertools.count(1)
 DELAY = float(os.environ.get("STUB_DELAY_MS", "0")) / 1000
 FAIL_EVERY = int(os.environ.get("STUB_FAIL_EVERY", "0"))
+SIGN_IN_STATUS = int(os.environ.get("STUB_SIGN_IN_STATUS", "0"))
 
 
 @app.before_request
@@ -38,6 +40,15 @@ def _headers(resp: Response) -> Response:
     resp.headers["X-App-Color"] = os.environ.get("APP_COLOR", "blue")
     resp.headers["X-Request-ID"] = uuid.uuid4().hex
     return resp
+
+
+def sign_in() -> Any:
+    """Refuse every sign-in with the configured status (a limit, an outage)."""
+    return jsonify(error="refused"), SIGN_IN_STATUS
+
+
+if SIGN_IN_STATUS:
+    app.post("/api/v1/auth/token")(sign_in)
 
 
 @app.get("/")

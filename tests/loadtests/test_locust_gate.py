@@ -44,6 +44,19 @@ def on_server(url: str) -> set[str]:
         return {str(i) for i in json.loads(resp.read())}
 
 
+def test_a_refused_sign_in_fails_the_gate_instead_of_skipping_writes(
+    throttled: str, tmp_path: Path
+) -> None:
+    account = {"LOCUST_USER_EMAIL": "gate@example.com", "LOCUST_USER_PASSWORD": "x" * 16}
+    result = run_gate(QUICK, throttled, None, tmp_path, account, load=LOAD)
+    # Reads alone would pass: the gate fails because it could not test writes.
+    assert result.measures["num_failures"] == 0
+    assert not result.passed
+    assert result.exit_code == 1
+    assert "cannot sign in as gate@example.com (429)" in result.reasons
+    assert result.created_ids == []
+
+
 def test_a_read_only_gate_writes_nothing(healthy: str, tmp_path: Path) -> None:
     before = on_server(healthy)
     cfg = dataclasses.replace(QUICK, read_only=True, min_requests=1)  # reads only: fewer
