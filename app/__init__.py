@@ -13,6 +13,7 @@ from app.cli import register_commands
 from app.database import engine_options
 from app.errors import register_error_handlers
 from app.extensions import cache, db, migrate
+from app.flask_class import KitFlask
 from app.health import init_health
 from app.i18n import init_i18n
 from app.jobs import init_jobs
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     install_log_context()
-    app = Flask(__name__)
+    app = KitFlask(__name__)
     app.config.update(flask_config(settings))
     init_request_context(app, settings)
     init_metrics(app)

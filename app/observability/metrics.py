@@ -110,13 +110,11 @@ def init_metrics(app: Flask) -> None:
         # has labels, so its values are created later, per label set: switch them now.
         values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
-    @app.before_request
-    def _start_timer() -> None:
-        g.metrics_started = time.perf_counter()
-
+    # The start time is the one app/observability/requests.py takes for the request log: a
+    # hook of its own would cost every request a dispatch for the same perf_counter().
     @app.after_request
     def _observe(response: Response) -> Response:
-        started = g.pop("metrics_started", None)
+        started = g.get("started")
         if started is not None and request.path != "/metrics":
             count, latency = _series(request.method, _endpoint(), response.status_code)
             count.inc()

@@ -37,10 +37,20 @@ def handle_csrf_error(exc: CSRFError) -> Any:
     return error_response(400, message, code="csrf_failed")
 
 
+def _is_flask_wtf_hook(hook: Any) -> bool:
+    """Tell whether hook is the before-request check that CSRFProtect.init_app registers."""
+    return getattr(hook, "__module__", "") == "flask_wtf.csrf" and hook.__name__ == "csrf_protect"
+
+
 def init_csrf(app: Flask) -> None:
     """Bind Flask-WTF's CSRF protection, checked by our own hook instead of on every view."""
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_HEADERS", [HEADER, "X-CSRF-Token"])
     csrf.init_app(app)
+    if not app.config["WTF_CSRF_CHECK_DEFAULT"]:
+        # Flask-WTF's own hook returns at once without its default check: dropping it saves
+        # every request a hook dispatch. enforce_csrf below is the check.
+        hooks = app.before_request_funcs.get(None, [])
+        app.before_request_funcs[None] = [h for h in hooks if not _is_flask_wtf_hook(h)]
     app.before_request(enforce_csrf)
     app.register_error_handler(CSRFError, handle_csrf_error)

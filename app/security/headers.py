@@ -98,18 +98,24 @@ class SecureHeaders:
 
     def __call__(self, response: Response) -> Response:
         """Set the headers on RESPONSE (HSTS only on requests that came over HTTPS)."""
-        headers = response.headers
-        for name, value in self.static:
-            headers[name] = value
         if is_probe():
-            headers["Content-Security-Policy"] = self.probe_csp
+            policy = self.probe_csp
         else:
             policy = f"{self.csp_head} 'nonce-{csp_nonce()}'{self.csp_tail}"
-            headers["Content-Security-Policy"] = policy
+        ours = [*self.static, ("Content-Security-Policy", policy)]
         if self.hsts and (
             request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
         ):
-            headers["Strict-Transport-Security"] = self.hsts
+            ours.append(("Strict-Transport-Security", self.hsts))
+        headers = response.headers
+        # One pass over what the response has: Headers.__setitem__ scans every header for
+        # each one set. A header the view set itself is still replaced by ours, as before.
+        present = {name.lower() for name, _ in headers}
+        for name, value in ours:
+            if name.lower() in present:
+                headers[name] = value
+            else:
+                headers.add(name, value)
         return response
 
 

@@ -10,7 +10,7 @@ from flask.sessions import NullSession
 from flask.testing import FlaskClient
 
 from app.extensions import limiter
-from app.observability.metrics import REQUESTS
+from app.observability.metrics import LATENCY, REQUESTS
 from app.probes import PROBE_PATHS
 
 HTML = {"Accept": "text/html"}
@@ -102,3 +102,22 @@ def test_probes_are_still_counted(client: FlaskClient) -> None:
     client.get("/healthz")
     client.get("/healthz")
     assert series._value.get() == before + 2
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probe_answers_are_never_cached(client: FlaskClient, path: str) -> None:
+    assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_a_request_pays_one_hook_per_concern(app: Flask) -> None:
+    hooks = [f"{h.__module__}.{h.__name__}" for h in app.before_request_funcs.get(None, [])]
+    # The request id and the metrics timer share one start; Flask-WTF's own check (a no-op
+    # without WTF_CSRF_CHECK_DEFAULT) is dropped for the kit's enforce_csrf.
+    assert hooks == ["app.observability.requests._start", "app.security.csrf.enforce_csrf"]
+
+
+def test_request_latency_is_still_observed(client: FlaskClient) -> None:
+    series = LATENCY.labels("GET", "/healthz", "200")
+    before = series._sum.get()
+    client.get("/healthz")
+    assert series._sum.get() > before
