@@ -66,9 +66,9 @@ def test_short_soak_meets_every_criterion(monkeypatch: pytest.MonkeyPatch) -> No
     assert figures.split.inside_sent > 0
     assert [(r.bad, r.outcome) for r in figures.rollouts if r.bad] == [("slow", "refused")]
     # Data safety and the verdicts are exact. Outside fault windows, at most one request without
-    # an answer is tolerated here: seen in 2 of 5 short soaks on this machine (one request in
-    # about 7,000, cause not found yet, rollout/README.md "Soak"); any error status, or a second
-    # one, fails. The long soak (`make soak N=50`) keeps the criterion at 0.
+    # an answer is tolerated here: a keep-alive race at a switch (the server closed a pooled
+    # connection as the client reused it; rollout/README.md "Soak"), which browsers retry and
+    # the soak's client does not yet. Any error status, or a second one, fails it.
     assert len(outside) <= 1, outside
     assert all("no answer" in line for line in outside), outside
     tolerated = {SoakExit.FAILURES_OUTSIDE_FAULTS} if outside else set()
