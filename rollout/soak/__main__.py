@@ -21,6 +21,7 @@ from rollout.errors import RolloutFailed
 from rollout.soak import report
 from rollout.soak.accounting import SoakExit
 from rollout.soak.run import SOAK_GATES, Soak, SoakOptions
+from rollout.soak.schedule import FAULT_KINDS, OPT_IN_KINDS
 from rollout.soak.service import SoakLoadMissing, load_factory
 from stack import StackError
 
@@ -63,6 +64,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="GATE.KEY=VALUE",
         help=f"gate override on top of the soak's ({', '.join(SOAK_GATES)})",
     )
+    parser.add_argument(
+        "--postgres-in-gate",
+        action="store_true",
+        help="also restart Postgres inside pre-switch gates (an open finding, rollout/README.md)",
+    )
     parser.add_argument("--keep", action="store_true", help="leave the stack up at the end")
     parser.add_argument("--contract", help="the service's kit.toml (default: the kit's own)")
     args = parser.parse_args(argv)  # fmt: skip
@@ -85,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = SoakOptions(
         args.rollouts, out, args.bad_every, args.max_minutes, args.keep, args.delay_ms,
         args.proxy_port, args.gate_set,
+        FAULT_KINDS + (OPT_IN_KINDS if args.postgres_in_gate else ()),
     )  # fmt: skip
     started = time.time()
     try:

@@ -33,7 +33,7 @@ from rollout.soak.accounting import (
     split,
 )
 from rollout.soak.inject import Injector
-from rollout.soak.schedule import DURING_ROLLOUT, IN_GATE, plan
+from rollout.soak.schedule import DURING_ROLLOUT, FAULT_KINDS, IN_GATE, plan
 from rollout.soak.service import ServiceLoad, load_factory, with_soak_env
 from rollout.store import Store
 from rollout.targets.base import ReleaseRequest
@@ -78,6 +78,7 @@ class SoakOptions:
     delay_ms: float = 150.0
     proxy_port: int = 0  # 0: the Postgres port + 1
     gate_overrides: list[str] = field(default_factory=list)
+    kinds: tuple[str, ...] = FAULT_KINDS
 
 
 class Soak:
@@ -151,7 +152,7 @@ class Soak:
                    TextColumn("ETA"), TimeRemainingColumn())  # fmt: skip
         with Progress(*columns, console=self.console) as progress:
             task = progress.add_task("soak", total=opts.rollouts)
-            for step in plan(opts.rollouts, opts.bad_every):
+            for step in plan(opts.rollouts, opts.bad_every, opts.kinds):
                 if time.monotonic() > self.deadline:
                     self.console.print("[yellow]--max-minutes reached: stopping the soak[/]")
                     return True
