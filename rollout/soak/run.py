@@ -33,7 +33,7 @@ from rollout.soak.accounting import (
     split,
 )
 from rollout.soak.inject import Injector
-from rollout.soak.schedule import DURING_ROLLOUT, FAULT_KINDS, IN_GATE, plan
+from rollout.soak.schedule import FAULT_KINDS, IN_GATE, during_rollout, plan
 from rollout.soak.service import ServiceLoad, load_factory, with_soak_env
 from rollout.store import Store
 from rollout.targets.base import ReleaseRequest
@@ -167,7 +167,7 @@ class Soak:
                 self.console.rule(f"soak rollout {step.index}/{opts.rollouts}: {release.version}")
                 injector = Injector(self.stack, self.proxy)
                 for kind in step.faults:
-                    if kind not in DURING_ROLLOUT:
+                    if not during_rollout(kind):
                         self.fault(functools.partial(injector.inject, kind), kind)
                 # The faults before it: the rollout starts once their windows closed.
                 time.sleep(max(0.0, max((w.end for w in self.windows), default=0) - time.time()))

@@ -22,7 +22,6 @@ FAULT_KINDS = (
 # can get a good release refused, the new colour's cold cache failing where the serving
 # colour's warm one does not (rollout/README.md "Soak").
 OPT_IN_KINDS = ("restart-postgres" + IN_GATE,)
-DURING_ROLLOUT = ("kill-web-idle", "restart-redis" + IN_GATE, "restart-postgres" + IN_GATE)
 BAD_KINDS = ("slow", "error")  # rollout/faults.py
 
 
@@ -33,6 +32,11 @@ class Step:
     index: int
     bad: str | None
     faults: tuple[str, ...]
+
+
+def during_rollout(kind: str) -> bool:
+    """Tell whether a fault kind is injected while its rollout runs (else before it)."""
+    return kind == "kill-web-idle" or kind.endswith(IN_GATE)
 
 
 def plan(n: int, bad_every: int = 5, kinds: tuple[str, ...] = FAULT_KINDS) -> list[Step]:
