@@ -23,12 +23,13 @@ from kitcore.release import checkout_version
 from rollout import commands
 from rollout.cli import state_dir
 from rollout.flow import Options
-from rollout.report.windows import SWITCH_TAIL_S, percentile, window
+from rollout.report.windows import SWITCH_TAIL_S
 from rollout.targets.base import ReleaseRequest
 from rollout.targets.local import LocalTarget
 from rollout.verify.gates import GateConfig, resolve_gates
 from rollout.verify.load_account import load_user_env
 from rollout.verify.loadrun import LoadSpec, LocustRun
+from rollout.verify.timeline import percentile, window
 from stack import LocalStack, StackConfig
 
 # Steady load for the switch benchmark: enough users to see queueing, bounded at 10 minutes.

@@ -68,7 +68,7 @@ class GateRunner:
             if result.passed or result.no_verdict:
                 return result.verdict
             ctl = self.run(ctl_cfg, control_route)
-        verdict = control.judge(result, ctl)
+        verdict = control.judge(result, ctl, cfg)
         verdict.reasons += top_errors(result)
         self.outcome.verdicts.append(verdict)
         mark = "[yellow]?" if verdict.status is Status.INCONCLUSIVE else "[red]✗"

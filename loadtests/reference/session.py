@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import ssl
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from loadtests.extras import extras
 
 log = logging.getLogger("loadtests.reference.session")
 ABSENT = frozenset({404, 405})
+# A 5xx at sign-in is retried this often, a second apart: a restart of the database or Redis
+# lasts seconds, and a gate that cannot sign in fails. A 429 (the sign-in limit) is not.
+SIGN_IN_TRIES = 3
 EMAIL_ENV, PASSWORD_ENV = "LOCUST_USER_EMAIL", "LOCUST_USER_PASSWORD"
 
 
@@ -72,7 +76,7 @@ def _sign_in(base: str, ctx: ssl.SSLContext) -> None:
     """Get a token for the load-test account, registering it the first time."""
     email, password = os.environ.get(EMAIL_ENV, ""), os.environ.get(PASSWORD_ENV, "")
     creds = {"email": email, "password": password}
-    status, body = _call(base, "POST", "/api/v1/auth/token", ctx, creds if email else {})
+    status, body = _token(base, ctx, creds if email else {})
     if status in ABSENT:
         shared.skipped["auth"] = f"POST /api/v1/auth/token answered {status}: anonymous writes"
         return
@@ -84,7 +88,7 @@ def _sign_in(base: str, ctx: ssl.SSLContext) -> None:
             base, "POST", "/api/v1/auth/register", ctx, {**creds, "name": "Load test"}
         )
         log.info("registered load-test account %s: %s", email, reg_status)
-        status, body = _call(base, "POST", "/api/v1/auth/token", ctx, creds)
+        status, body = _token(base, ctx, creds)
     if status != 200 or not isinstance(body, dict):
         # Credentials are configured, so writes are what this gate must test: a refusal (a
         # 429 from the sign-in limit, a 5xx) fails the gate instead of passing it read-only.
@@ -93,6 +97,18 @@ def _sign_in(base: str, ctx: ssl.SSLContext) -> None:
         extras.blocked.append(why)
         return
     shared.token = body["access_token"]
+
+
+def _token(base: str, ctx: ssl.SSLContext, creds: dict[str, str]) -> tuple[int, Any]:
+    """Ask for a token; a 5xx answer is retried a few times, a second apart."""
+    status, body = _call(base, "POST", "/api/v1/auth/token", ctx, creds)
+    for _ in range(SIGN_IN_TRIES - 1):
+        if status < 500:
+            break
+        log.warning("sign-in answered %s: retrying in 1 s", status)
+        time.sleep(1)
+        status, body = _call(base, "POST", "/api/v1/auth/token", ctx, creds)
+    return status, body
 
 
 def _legacy_owner(base: str, ctx: ssl.SSLContext) -> None:
@@ -140,5 +156,7 @@ def probe(host: str, ctx: ssl.SSLContext) -> None:
             shared.skipped["uploads"] = "uploads need a signed-in account: tasks skipped"
     except OSError as exc:
         shared.skipped["writes"] = f"probing {base} failed ({exc}): no writes"
+        if os.environ.get(EMAIL_ENV) and shared.token is None:
+            extras.blocked.append(f"cannot sign in: {exc}")  # as a refused sign-in, above
     for name, why in shared.skipped.items():
         log.warning("skipped %s: %s", name, why)

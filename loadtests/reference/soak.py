@@ -19,10 +19,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import requests
+from urllib3.exceptions import ProtocolError
 
 from rollout.soak.accounting import Request
 
 TIMEOUT_S = 10.0
+# Sent once more when the connection closed before any answer, as browsers and the gates'
+# locust client (geventhttpclient) do: a pooled keep-alive connection that the server retired
+# (an Nginx reload at a switch) just as the request went out. Only idempotent methods (RFC
+# 9110 9.2.2): a POST or PATCH might have been processed, so it is never sent twice.
+RESENDABLE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 TOKEN_REFRESH_S = 600  # access tokens live 15 minutes (AUTH_ACCESS_TOKEN_MINUTES)
 DONE_UPLOAD = {"processed", "rejected"}  # the job ran and decided
 
@@ -36,6 +42,12 @@ class Recorded:
     uploads: list[int] = field(default_factory=list)
     jobs: list[int] = field(default_factory=list)  # upload ids whose /complete queued a job
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def unanswered(exc: requests.ConnectionError) -> bool:
+    """Tell whether the connection closed before any answer (not a refusal or a timeout)."""
+    cause = exc.args[0] if exc.args else None
+    return isinstance(cause, ProtocolError)
 
 
 class SoakLoad:
@@ -94,19 +106,25 @@ class SoakLoad:
         url = path if path.startswith("http") else self.base + path
         name = kw.pop("name", path)
         start = time.time()
-        status, colour, body, error = 0, "", None, ""
-        try:
-            resp = session.request(method, url, timeout=TIMEOUT_S, verify=self.ca, **kw)
-            status, colour = resp.status_code, resp.headers.get(self.colour_header, "")
-            if status == expect and "json" in resp.headers.get("Content-Type", ""):
-                body = resp.json()
-        except (requests.RequestException, ValueError) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:160]  # status 0 / not ok below
+        status, colour, body, error, resent = 0, "", None, "", 0
+        while True:
+            try:
+                resp = session.request(method, url, timeout=TIMEOUT_S, verify=self.ca, **kw)
+                status, colour = resp.status_code, resp.headers.get(self.colour_header, "")
+                if status == expect and "json" in resp.headers.get("Content-Type", ""):
+                    body = resp.json()
+            except requests.ConnectionError as exc:
+                if unanswered(exc) and method in RESENDABLE and not resent:
+                    resent += 1
+                    continue
+                error = f"{type(exc).__name__}: {exc}"[:160]  # status 0 / not ok below
+            except (requests.RequestException, ValueError) as exc:
+                error = f"{type(exc).__name__}: {exc}"[:160]
+            break
         ok = status == expect
+        req = Request(start, time.time() - start, method, name, status, colour, ok, error, resent)
         with self.rec.lock:
-            self.rec.requests.append(
-                Request(start, time.time() - start, method, name, status, colour, ok, error)
-            )
+            self.rec.requests.append(req)
         return body if ok else None
 
     def auth(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # no display here, and never one in CI
 import matplotlib.pyplot as plt
 
 from rollout.outcome import Event
-from rollout.report.windows import Row, hist, percentile
+from rollout.verify.timeline import Row, hist, percentile
 
 
 def chart(path: Path, series: Sequence[tuple[str, Sequence[Row]]], events: Sequence[Event]) -> Path:

@@ -21,7 +21,7 @@ from rollout.errors import RolloutFailed
 from rollout.soak import report
 from rollout.soak.accounting import SoakExit
 from rollout.soak.run import SOAK_GATES, Soak, SoakOptions
-from rollout.soak.schedule import FAULT_KINDS, OPT_IN_KINDS
+from rollout.soak.schedule import FAULT_KINDS
 from rollout.soak.service import SoakLoadMissing, load_factory
 from stack import StackError
 
@@ -65,9 +65,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help=f"gate override on top of the soak's ({', '.join(SOAK_GATES)})",
     )
     parser.add_argument(
-        "--postgres-in-gate",
-        action="store_true",
-        help="also restart Postgres inside pre-switch gates (an open finding, rollout/README.md)",
+        "--without",
+        action="append",
+        default=[],
+        choices=FAULT_KINDS,
+        metavar="KIND",
+        help=f"leave a fault kind out (repeatable; kinds: {', '.join(FAULT_KINDS)})",
     )
     parser.add_argument("--keep", action="store_true", help="leave the stack up at the end")
     parser.add_argument("--contract", help="the service's kit.toml (default: the kit's own)")
@@ -91,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = SoakOptions(
         args.rollouts, out, args.bad_every, args.max_minutes, args.keep, args.delay_ms,
         args.proxy_port, args.gate_set,
-        FAULT_KINDS + (OPT_IN_KINDS if args.postgres_in_gate else ()),
+        tuple(k for k in FAULT_KINDS if k not in args.without),
     )  # fmt: skip
     started = time.time()
     try:

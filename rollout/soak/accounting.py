@@ -67,6 +67,7 @@ class Request:
     colour: str
     ok: bool
     error: str = ""  # why there was no answer (the client's exception), for the report
+    resent: int = 0  # times sent again after its connection closed before any answer
 
 
 def inside(req: Request, windows: Iterable[Window]) -> bool:
@@ -82,16 +83,21 @@ class Split:
     inside_failed: int
     outside_sent: int
     outside_failed: int
+    inside_resent: int = 0  # idempotent requests sent again (the client's one retry)
+    outside_resent: int = 0
 
 
 def split(requests: Iterable[Request], windows: Sequence[Window]) -> Split:
-    """Count requests and failures inside and outside the fault windows."""
+    """Count requests, failures and resent reads inside and outside the fault windows."""
     counts = [0, 0, 0, 0]
+    resent = [0, 0]
     for req in requests:
-        base = 0 if inside(req, windows) else 2
+        within = inside(req, windows)
+        base = 0 if within else 2
         counts[base] += 1
         counts[base + 1] += not req.ok
-    return Split(*counts)
+        resent[0 if within else 1] += req.resent
+    return Split(*counts, *resent)
 
 
 def by_kind(requests: Iterable[Request], windows: Sequence[Window]) -> dict[str, tuple[int, int]]:

@@ -44,6 +44,8 @@ def rows(f: Figures) -> list[tuple[str, str]]:
         ("bad releases refused", f"{f.count('refused', bad=True)} of {len(bad)}"),
         ("requests sent / failed, outside faults", f"{s.outside_sent} / {s.outside_failed}"),
         ("requests sent / failed, inside faults", f"{s.inside_sent} / {s.inside_failed}"),
+        ("resent once, connection closed unanswered (outside / inside faults)",
+         f"{s.outside_resent} / {s.inside_resent}"),
         ("failure rate outside faults, 95% bound", f"< {bound:.2e} (3/n)" if bound else "n/a"),
         ("writes accepted / found afterwards", f"{f.writes_accepted} / {f.writes_found}"),
         ("jobs enqueued / completed", f"{f.jobs_enqueued} / {f.jobs_completed}"),

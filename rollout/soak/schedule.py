@@ -6,22 +6,18 @@ from dataclasses import dataclass
 
 # In the order a short soak meets them; a long one rotates through them. "-in-gate" kinds land
 # inside the pre-switch gate (its load running), the others between rollouts, except
-# kill-web-idle (during the rollout, once the idle colour is up). This order puts the in-gate
-# kind of a 4-rollout soak on a good release (1; 2 is bad).
+# kill-web-idle (during the rollout, once the idle colour is up).
 IN_GATE = "-in-gate"
 FAULT_KINDS = (
     "kill-web-active",
-    "kill-web-idle",
-    "restart-redis",
-    "restart-postgres",
     "restart-redis" + IN_GATE,
+    "kill-web-idle",
     "slow-db",
+    "restart-redis",
     "kill-rq-worker",
+    "restart-postgres",
+    "restart-postgres" + IN_GATE,
 )
-# Opt-in (--postgres-in-gate) while a known finding is open: a Postgres restart inside the gate
-# can get a good release refused, the new colour's cold cache failing where the serving
-# colour's warm one does not (rollout/README.md "Soak").
-OPT_IN_KINDS = ("restart-postgres" + IN_GATE,)
 BAD_KINDS = ("slow", "error")  # rollout/faults.py
 
 
@@ -50,6 +46,18 @@ def plan(n: int, bad_every: int = 5, kinds: tuple[str, ...] = FAULT_KINDS) -> li
     for i in range(len(kinds), n):
         per_step[i].append(kinds[i % len(kinds)])
     bad_at = set(range(2, n + 1, bad_every)) if bad_every > 0 and n >= 2 else set()
+    # A bad release is refused before or by its gate's own verdict: a fault inside its gate
+    # tests nothing (an "error" release never reaches the gate), so it moves to a good one.
+    # The next good one without an in-gate fault of its own, so that gate meets one fault.
+    good = [i for i in range(1, n + 1) if i not in bad_at]
+    for i in sorted(bad_at):
+        moved = [k for k in per_step[i - 1] if k.endswith(IN_GATE)]
+        if not moved or not good:
+            continue
+        free = [g for g in good if not any(k.endswith(IN_GATE) for k in per_step[g - 1])]
+        to = next((g for g in free if g > i), free[0] if free else good[-1])
+        per_step[i - 1] = [k for k in per_step[i - 1] if k not in moved]
+        per_step[to - 1].extend(moved)
     steps = []
     for i in range(1, n + 1):
         bad = BAD_KINDS[(i // max(bad_every, 1)) % len(BAD_KINDS)] if i in bad_at else None

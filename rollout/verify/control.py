@@ -11,11 +11,16 @@ the switch, the old one after it). The rule, on the measures of the two locust r
 - both failed -> INCONCLUSIVE only if the candidate is not meaningfully worse:
   its failure ratio <= FAIL_FACTOR x the control's + FAIL_SLACK, and
   its p95 <= LATENCY_FACTOR x the control's + LATENCY_SLACK_MS;
-  otherwise FAILED (the release is worse than the colour that serves).
+  otherwise FAILED (the release is worse than the colour that serves);
+- a release FAILED by the comparison whose failures were one short burst that ended in clean
+  load -> INCONCLUSIVE (rollout/verify/burst.py): an outage the serving colour rode out on
+  warm state; the retry tells (a release that fails again is refused).
 """
 
 from __future__ import annotations
 
+from rollout.verify.burst import ended_burst
+from rollout.verify.gates import GateConfig
 from rollout.verify.loadrun import LoadResult
 from rollout.verify.verdict import Status, Verdict
 
@@ -43,8 +48,23 @@ def describe(result: LoadResult) -> str:
     )
 
 
-def judge(candidate: LoadResult, control: LoadResult) -> Verdict:
-    """Compare a gate run with its control run; inconclusive only when both are as bad."""
+def judge(candidate: LoadResult, control: LoadResult, cfg: GateConfig | None = None) -> Verdict:
+    """Compare a gate run with its control run; inconclusive when both are as bad.
+
+    With the gate's config, a failure that was one burst which ended is inconclusive too.
+    """
+    verdict = compare(candidate, control)
+    burst = ended_burst(candidate, cfg) if cfg and verdict.status is Status.FAILED else None
+    if burst is None or candidate.no_verdict or control.no_verdict:
+        return verdict
+    return Verdict(
+        verdict.check, Status.INCONCLUSIVE, f"inconclusive: a burst that ended ({burst})",
+        [*verdict.reasons, f"{verdict.summary}, but {burst}"],
+    )  # fmt: skip
+
+
+def compare(candidate: LoadResult, control: LoadResult) -> Verdict:
+    """The rule on the two runs' measures alone (no timeline)."""
     check = f"gate {candidate.gate}"
     if candidate.passed:
         return Verdict(check, Status.PASSED, "passed")

@@ -39,6 +39,11 @@ class GateConfig:
     control: str = "after"
     # After a failure whose control failed as badly (inconclusive): wait, then retry once.
     retry_after_s: float = 10.0
+    # A failure burst this short that ended in clean_tail_s of clean load is inconclusive,
+    # even beside a passing control: an outage the serving colour's warm state rode out
+    # (rollout/verify/burst.py). 0 turns it off.
+    max_burst_s: float = 5.0
+    clean_tail_s: float = 3.0
     # What users saw after the switch (rollout/verify/observe.py; read with post_switch).
     observe_min_requests: int = 50
     observe_max_p99_ms: float = 1000.0

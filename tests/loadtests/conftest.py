@@ -66,3 +66,11 @@ def throttled() -> Iterator[str]:
     proc = start_stub(24104, STUB_SIGN_IN_STATUS="429")
     yield "http://127.0.0.1:24104"
     stop(proc)
+
+
+@pytest.fixture(scope="module")
+def restarting() -> Iterator[str]:
+    """A stub whose first two sign-ins answer 503 (a database restarting)."""
+    proc = start_stub(24105, STUB_SIGN_IN_FAILS="2")
+    yield "http://127.0.0.1:24105"
+    stop(proc)

@@ -1,7 +1,8 @@
 """A tiny stand-in for the kit's API (same paths and headers) to test the locust users and gate.
 
 STUB_DELAY_MS slows every API answer; STUB_FAIL_EVERY makes every Nth request a 500;
-STUB_SIGN_IN_STATUS serves POST /api/v1/auth/token with that status (unset: no such route).
+STUB_SIGN_IN_STATUS serves POST /api/v1/auth/token with that status (unset: no such route);
+STUB_SIGN_IN_FAILS answers its first N sign-ins 503 and then gives a token.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _counter = itertools.count(1)
 DELAY = float(os.environ.get("STUB_DELAY_MS", "0")) / 1000
 FAIL_EVERY = int(os.environ.get("STUB_FAIL_EVERY", "0"))
 SIGN_IN_STATUS = int(os.environ.get("STUB_SIGN_IN_STATUS", "0"))
+SIGN_IN_FAILS = int(os.environ.get("STUB_SIGN_IN_FAILS", "0"))
+_sign_ins: list[float] = []  # when each sign-in arrived
 
 
 @app.before_request
@@ -43,11 +46,22 @@ def _headers(resp: Response) -> Response:
 
 
 def sign_in() -> Any:
-    """Refuse every sign-in with the configured status (a limit, an outage)."""
-    return jsonify(error="refused"), SIGN_IN_STATUS
+    """Refuse sign-ins with the configured status (a limit), or the first few with 503."""
+    with _lock:
+        _sign_ins.append(time.time())
+        n = len(_sign_ins)
+    if SIGN_IN_FAILS and n > SIGN_IN_FAILS:
+        return jsonify(access_token="stub-token", token_type="Bearer")
+    return jsonify(error="refused"), SIGN_IN_STATUS or 503
 
 
-if SIGN_IN_STATUS:
+@app.get("/debug/sign-ins")
+def sign_ins() -> Any:
+    with _lock:
+        return jsonify(len(_sign_ins))
+
+
+if SIGN_IN_STATUS or SIGN_IN_FAILS:
     app.post("/api/v1/auth/token")(sign_in)
 
 

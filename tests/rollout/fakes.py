@@ -149,6 +149,7 @@ class FakeGates:
         self.signal: dict[str, int] = {}  # gate name -> signal the rollout gets during it
         self.ran: list[tuple[str, str]] = []
         self.measures: dict[str, dict[str, float]] = {}
+        self.timelines: dict[str, list[dict[str, Any]]] = {}  # gate name -> its seconds
 
     def __call__(
         self, cfg: GateConfig, host: str, ca: Path | None, out: Path, env: Any = None, **_: Any
@@ -164,7 +165,8 @@ class FakeGates:
         bad = {"num_requests": 250, "num_failures": 1, "p95_ms": 900, "p99_ms": 900}
         return LoadResult(
             gate=cfg.name, passed=ok, reasons=[] if ok else ["p95 900 ms above 300 ms"],
-            measures=good if ok else self.measures.get(cfg.name, bad), timeline=rows,
+            measures=good if ok else self.measures.get(cfg.name, bad),
+            timeline=self.timelines.get(cfg.name, rows),
         )  # fmt: skip
 
 

@@ -49,6 +49,39 @@ def test_inconclusive_gate_waits_retries_and_promotes(
     assert "locust pre_switch_control: FAILED" in summary  # the control's measures are kept
 
 
+def test_a_failure_burst_that_ended_is_retried_though_the_control_passed(
+    tmp_path: Path, gates: Gates, slept: list[float]
+) -> None:
+    gates.failing.add("pre_switch")  # the control on the serving colour passes
+    gates.timelines["pre_switch"] = [
+        {"t": 1000 + i, "n": 20, "fail": 3 if i in (2, 3) else 0, "rt": {"40": 20}}
+        for i in range(8)
+    ]  # two seconds of 503s (a database restart), then five clean ones
+    target = FakeTarget()
+    outcome, store = run(tmp_path, target)
+    assert outcome.code == Exit.PROMOTED
+    assert [name for name, _ in gates.ran] == [
+        "pre_switch", "pre_switch_control", "pre_switch_retry", "post_switch",
+    ]  # fmt: skip
+    first = next(v for v in outcome.verdicts if v.check == "gate pre_switch")
+    assert "a burst that ended (6 of 40 requests failed within 2 s" in first.summary
+
+
+def test_failures_throughout_beside_a_passing_control_are_refused(
+    tmp_path: Path, gates: Gates, slept: list[float]
+) -> None:
+    gates.failing.add("pre_switch")
+    gates.timelines["pre_switch"] = [
+        {"t": 1000 + i, "n": 20, "fail": 1 if i % 3 == 0 else 0, "rt": {"40": 20}}
+        for i in range(9)
+    ]
+    target = FakeTarget()
+    outcome, store = run(tmp_path, target)
+    assert outcome.code == Exit.GATE_FAILED
+    assert target.active == "blue"
+    assert store.load().standing("green") == FAILED
+
+
 def test_still_inconclusive_stops_with_traffic_untouched_and_release_eligible(
     tmp_path: Path, gates: Gates, slept: list[float]
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rollout.soak.schedule import FAULT_KINDS, IN_GATE, OPT_IN_KINDS, during_rollout, plan
+from rollout.soak.schedule import FAULT_KINDS, IN_GATE, during_rollout, plan
 
 
 @pytest.mark.parametrize("n", [1, 3, 4, 6, 7, 50])
@@ -17,25 +17,27 @@ def test_every_fault_kind_at_least_once(n: int) -> None:
 
 def test_a_long_soak_rotates_one_fault_per_rollout() -> None:
     steps = plan(50)
-    assert all(len(s.faults) == 1 for s in steps)
+    # One each, except where a bad release's in-gate fault moved to the next good one.
+    assert sum(len(s.faults) != 1 for s in steps) <= 6
+    assert all(len(s.faults) <= 2 for s in steps)
     counts = {k: sum(k in s.faults for s in steps) for k in FAULT_KINDS}
     assert min(counts.values()) >= 6
 
 
-def test_the_short_soaks_in_gate_fault_lands_on_a_good_release() -> None:
-    in_gate = [s for s in plan(4) for kind in s.faults if kind.endswith(IN_GATE)]
-    assert len(in_gate) == 1
-    assert all(s.bad is None for s in in_gate)
+@pytest.mark.parametrize("n", [4, 7, 8, 50])
+def test_in_gate_faults_land_on_good_releases_one_per_gate(n: int) -> None:
+    steps = plan(n)
+    in_gate = [(s, k) for s in steps for k in s.faults if k.endswith(IN_GATE)]
+    assert {k for _, k in in_gate} == {k for k in FAULT_KINDS if k.endswith(IN_GATE)}
+    assert all(s.bad is None for s, _ in in_gate)  # a bad release's gate tests nothing
+    assert all(sum(k.endswith(IN_GATE) for k in s.faults) <= 1 for s in steps)
     during = {k for k in FAULT_KINDS if during_rollout(k)}
-    assert during == {"kill-web-idle", "restart-redis" + IN_GATE}
+    assert during == {"kill-web-idle", "restart-redis" + IN_GATE, "restart-postgres" + IN_GATE}
 
 
-def test_the_opt_in_kinds_join_the_plan_when_asked() -> None:
-    kinds = FAULT_KINDS + OPT_IN_KINDS
-    met = {kind for s in plan(8, kinds=kinds) for kind in s.faults}
-    assert met == set(kinds)
-    assert all(during_rollout(k) for k in OPT_IN_KINDS)
-    assert not set(OPT_IN_KINDS) & set(FAULT_KINDS)
+def test_a_kind_left_out_is_never_planned() -> None:
+    kinds = tuple(k for k in FAULT_KINDS if k != "restart-postgres" + IN_GATE)
+    assert {kind for s in plan(8, kinds=kinds) for kind in s.faults} == set(kinds)
 
 
 def test_bad_releases_at_2_then_every_k_alternating_kinds() -> None:
