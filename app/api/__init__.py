@@ -7,6 +7,7 @@ from flask import Flask
 from app.api.auth import blp as auth_blp
 from app.api.blueprint import api
 from app.api.docs import bp as docs_bp
+from app.api.idempotency import idempotent_endpoints
 from app.api.items import blp as items_blp
 from app.api.stats import blp as stats_blp
 from app.api.uploads import blp as uploads_blp
@@ -23,3 +24,4 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(uploads_blp, url_prefix="/api/v1/uploads")
     api.register_blueprint(auth_blp, url_prefix="/api/v1/auth")
     app.register_blueprint(docs_bp, url_prefix="/api/v1")
+    idempotent_endpoints(app)  # around the registered views: a replayed write never reruns

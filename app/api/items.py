@@ -12,6 +12,7 @@ from flask_smorest.pagination import PaginationParameters
 
 from app.api.blueprint import Blueprint
 from app.api.content_type import require_json_body
+from app.api.idempotency import IDEMPOTENCY_KEY_PARAMETER
 from app.auth import current_actor, login_required_api, require_owner_or_admin
 from app.models import Item
 from app.schemas.items import ItemCreateSchema, ItemQuerySchema, ItemSchema, ItemUpdateSchema
@@ -55,7 +56,7 @@ class Items(MethodView):
     @blp.alt_response(409, **error("CONFLICT"))
     @blp.alt_response(415, **error("UNSUPPORTED_MEDIA_TYPE"))
     @blp.alt_response(422, **error("UNPROCESSABLE_ENTITY"))
-    @blp.doc(security=BEARER_AUTH)
+    @blp.doc(security=BEARER_AUTH, parameters=[IDEMPOTENCY_KEY_PARAMETER])
     def post(self, data: dict[str, Any]) -> Item:
         """Create an item owned by the caller (admins may name another owner_id)."""
         actor = current_actor()
@@ -83,7 +84,7 @@ class ItemById(MethodView):
     @blp.alt_response(404, **error("NOT_FOUND"))
     @blp.alt_response(409, **error("CONFLICT"))
     @blp.alt_response(422, **error("UNPROCESSABLE_ENTITY"))
-    @blp.doc(security=BEARER_AUTH)
+    @blp.doc(security=BEARER_AUTH, parameters=[IDEMPOTENCY_KEY_PARAMETER])
     def patch(self, changes: dict[str, Any], item_id: int) -> Item:
         """Change an item's title and/or body (its owner or an admin)."""
         require_owner_or_admin(service.get_item(item_id).owner_id)

@@ -13,6 +13,7 @@ from flask_smorest.pagination import PaginationParameters
 
 from app.api.blueprint import Blueprint
 from app.api.content_type import require_json_body
+from app.api.idempotency import IDEMPOTENCY_KEY_PARAMETER
 from app.auth import current_actor, login_required_api
 from app.extensions import db
 from app.jobs.queue import JobsUnavailableError, enqueue
@@ -74,8 +75,10 @@ class Uploads(MethodView):
     @blp.arguments(UploadCreateSchema)
     @blp.response(201, SignedUploadSchema)
     @blp.alt_response(401, **ERRORS)
+    @blp.alt_response(409, **ERRORS)
     @blp.alt_response(413, **ERRORS)
     @blp.alt_response(422, **ERRORS)
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Start an upload: returns the URL and form fields to POST the file with."""
         upload, signed = service.create_upload(_actor(), **data)

@@ -26,9 +26,11 @@ from rollout.soak.accounting import Request
 TIMEOUT_S = 10.0
 # Sent once more when the connection closed before any answer, as browsers and the gates'
 # locust client (geventhttpclient) do: a pooled keep-alive connection that the server retired
-# (an Nginx reload at a switch) just as the request went out. Only idempotent methods (RFC
-# 9110 9.2.2): a POST or PATCH might have been processed, so it is never sent twice.
+# (an Nginx reload at a switch) just as the request went out. Idempotent methods (RFC 9110
+# 9.2.2), and writes that are safe to send twice: with an Idempotency-Key (the service does
+# them once, app/api/idempotency.py), or idempotent by what they do (said where they are sent).
 RESENDABLE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+IDEMPOTENCY_KEY = "Idempotency-Key"
 TOKEN_REFRESH_S = 600  # access tokens live 15 minutes (AUTH_ACCESS_TOKEN_MINUTES)
 DONE_UPLOAD = {"processed", "rejected"}  # the job ran and decided
 
@@ -100,11 +102,22 @@ class SoakLoad:
 
     # -- requests ------------------------------------------------------------------------------
     def call(
-        self, session: requests.Session, method: str, path: str, expect: int, **kw: Any
+        self,
+        session: requests.Session,
+        method: str,
+        path: str,
+        expect: int,
+        resend: bool | None = None,
+        **kw: Any,
     ) -> Any:
-        """Send one request, record it, and return its JSON body when it had the status."""
+        """Send one request, record it, and return its JSON body when it had the status.
+
+        resend: whether it may be sent twice (default: idempotent, or carries a key).
+        """
         url = path if path.startswith("http") else self.base + path
         name = kw.pop("name", path)
+        if resend is None:
+            resend = method in RESENDABLE or IDEMPOTENCY_KEY in kw.get("headers", {})
         start = time.time()
         status, colour, body, error, resent = 0, "", None, "", 0
         while True:
@@ -114,7 +127,7 @@ class SoakLoad:
                 if status == expect and "json" in resp.headers.get("Content-Type", ""):
                     body = resp.json()
             except requests.ConnectionError as exc:
-                if unanswered(exc) and method in RESENDABLE and not resent:
+                if unanswered(exc) and resend and not resent:
                     resent += 1
                     continue
                 error = f"{type(exc).__name__}: {exc}"[:160]  # status 0 / not ok below
@@ -127,11 +140,14 @@ class SoakLoad:
             self.rec.requests.append(req)
         return body if ok else None
 
-    def auth(self) -> dict[str, str]:
-        """Return the bearer header, signing in again before the token expires."""
+    def auth(self, key: bool = False) -> dict[str, str]:
+        """Return the bearer header (and a new Idempotency-Key), signing in again in time."""
         if time.time() - self.token_at > TOKEN_REFRESH_S:
             self.sign_in()
-        return {"Authorization": f"Bearer {self.token}"}
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if key:
+            headers[IDEMPOTENCY_KEY] = uuid.uuid4().hex
+        return headers
 
     def sign_in(self) -> None:
         """Get a token for the load-test account (registered the first time)."""
@@ -163,7 +179,7 @@ class SoakLoad:
     def writer(self, s: requests.Session) -> None:
         """Create an item as the load-test account; every 201 is remembered."""
         body = {"title": f"soak-{uuid.uuid4().hex[:12]}", "body": "written by the soak"}
-        created = self.call(s, "POST", "/api/v1/items", 201, json=body, headers=self.auth())
+        created = self.call(s, "POST", "/api/v1/items", 201, json=body, headers=self.auth(True))
         if isinstance(created, dict) and "id" in created:
             with self.rec.lock:
                 self.rec.items.append(int(created["id"]))
@@ -172,15 +188,19 @@ class SoakLoad:
     def uploader(self, s: requests.Session) -> None:
         """Declare an upload, post its bytes to the bucket, complete it: one job queued."""
         declared = {"filename": "soak.txt", "content_type": "text/plain", "size": 18}
-        signed = self.call(s, "POST", "/api/v1/uploads", 201, json=declared, headers=self.auth())
+        signed = self.call(
+            s, "POST", "/api/v1/uploads", 201, json=declared, headers=self.auth(True)
+        )
         if isinstance(signed, dict) and "id" in signed:
             upload = int(signed["id"])
             with self.rec.lock:
                 self.rec.uploads.append(upload)
             files = {"file": ("soak.txt", b"soak upload bytes\n", "text/plain")}
-            self.call(s, "POST", signed["url"], 204, data=signed["fields"], files=files,
+            # Both safe to send twice: the form names one object key (the same bytes land
+            # there again), and completing claims the upload once (a second call says so).
+            self.call(s, "POST", signed["url"], 204, True, data=signed["fields"], files=files,
                       name="bucket form post")  # fmt: skip
-            done = self.call(s, "POST", f"/api/v1/uploads/{upload}/complete", 202,
+            done = self.call(s, "POST", f"/api/v1/uploads/{upload}/complete", 202, True,
                              headers=self.auth(), name="/api/v1/uploads/[id]/complete")  # fmt: skip
             if isinstance(done, dict) and done.get("job_id"):
                 with self.rec.lock:

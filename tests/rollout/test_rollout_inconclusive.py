@@ -58,7 +58,7 @@ def test_a_failure_burst_that_ended_is_retried_though_the_control_passed(
         for i in range(8)
     ]  # two seconds of 503s (a database restart), then five clean ones
     target = FakeTarget()
-    outcome, store = run(tmp_path, target)
+    outcome, _ = run(tmp_path, target)
     assert outcome.code == Exit.PROMOTED
     assert [name for name, _ in gates.ran] == [
         "pre_switch", "pre_switch_control", "pre_switch_retry", "post_switch",
@@ -72,8 +72,7 @@ def test_failures_throughout_beside_a_passing_control_are_refused(
 ) -> None:
     gates.failing.add("pre_switch")
     gates.timelines["pre_switch"] = [
-        {"t": 1000 + i, "n": 20, "fail": 1 if i % 3 == 0 else 0, "rt": {"40": 20}}
-        for i in range(9)
+        {"t": 1000 + i, "n": 20, "fail": 1 if i % 3 == 0 else 0, "rt": {"40": 20}} for i in range(9)
     ]
     target = FakeTarget()
     outcome, store = run(tmp_path, target)

@@ -20,6 +20,7 @@ class Retiring:
 
     def __init__(self, drop: set[int]) -> None:
         self.drop, self.seen = drop, 0
+        self.keys: list[str] = []  # the Idempotency-Key of each request that carried one
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self.serve, daemon=True).start()
@@ -48,6 +49,8 @@ class Retiring:
                     buf += conn.recv(65536)
                 buf = buf[length:]
                 self.seen += 1
+                self.keys += [h.split(b":", 1)[1].strip().decode() for h in head.split(b"\r\n")
+                              if h.lower().startswith(b"idempotency-key")]  # fmt: skip
                 if self.seen in self.drop:
                     return  # the keep-alive connection retired as the request arrived
                 conn.sendall(OK)
@@ -75,7 +78,7 @@ def test_a_read_on_a_retired_connection_is_resent_once_and_counted(
     assert server.seen == 3
 
 
-def test_a_write_on_a_retired_connection_is_not_resent(
+def test_a_write_without_a_key_on_a_retired_connection_is_not_resent(
     load: tuple[SoakLoad, requests.Session, Retiring],
 ) -> None:
     soak, session, server = load
@@ -98,3 +101,26 @@ def test_a_refused_connection_is_a_failure_not_a_resend(tmp_path: Path) -> None:
     (req,) = soak.rec.requests
     assert (req.ok, req.resent) == (False, 0)
     assert "ConnectionError" in req.error
+
+
+def test_a_write_with_an_idempotency_key_is_resent_with_the_same_key(
+    load: tuple[SoakLoad, requests.Session, Retiring],
+) -> None:
+    soak, session, server = load
+    soak.call(session, "GET", "/a", 200)
+    soak.token, soak.token_at = "t", float("inf")  # signed in: auth() needs no server
+    headers = soak.auth(key=True)
+    assert soak.call(session, "POST", "/items", 200, json={"title": "x"}, headers=headers) == {}
+    assert soak.rec.requests[-1].resent == 1
+    assert server.seen == 3
+    assert len(server.keys) == 2
+    assert server.keys[0] == server.keys[1] == headers["Idempotency-Key"]
+
+
+def test_a_write_declared_safe_twice_is_resent(
+    load: tuple[SoakLoad, requests.Session, Retiring],
+) -> None:
+    soak, session, _ = load
+    soak.call(session, "GET", "/a", 200)
+    assert soak.call(session, "POST", "/bucket", 200, True, data={"key": "k"}) == {}
+    assert soak.rec.requests[-1].resent == 1
