@@ -80,6 +80,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def kinds_of(args: argparse.Namespace) -> tuple[str, ...]:
+    """The fault kinds the soak injects: every kind but those left out."""
+    return tuple(kind for kind in FAULT_KINDS if kind not in args.without)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the soak, print and write its report; the exit code is the first unmet criterion."""
     args = parse(argv)
@@ -94,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = SoakOptions(
         args.rollouts, out, args.bad_every, args.max_minutes, args.keep, args.delay_ms,
         args.proxy_port, args.gate_set,
-        tuple(k for k in FAULT_KINDS if k not in args.without),
+        kinds_of(args),
     )  # fmt: skip
     started = time.time()
     try:
