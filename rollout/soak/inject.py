@@ -14,16 +14,19 @@ import redis
 from rq import Worker
 
 from rollout.soak.accounting import Window
+from rollout.soak.gatewatch import LogTail, answered_by
 from rollout.soak.schedule import IN_GATE
 from rollout.store import Store
 from stack import LocalStack
 from stack.config import HOST
+from stack.nginx import ACCESS_LOG
 from stack.pids import children, program_pid
 
 SETTLE_S = 5.0  # after recovery: connection pools reconnect, queued requests drain
 SLOW_S = 10.0  # how long the database stays slow
 RECOVER_S = 60.0  # a fault not recovered by then is a finding, reported in its window
-GATE_LEAD_S = 3.0  # into the pre-switch gate: its load (and its control's) is running by then
+GATE_LEAD_S = 1.0  # after the gate's first request: all its users run (10 spawned a second)
+GATE_START_S = 30.0  # locust's start-up and its sign-in, at most
 
 
 class FaultError(RuntimeError):
@@ -101,14 +104,19 @@ class Injector:
             stop.wait(0.05)
         return None
 
-    def in_gate(self, kind: str, store: Store, stop: threading.Event) -> Window | None:
-        """Wait for the rollout's pre-switch gate to run, then inject kind inside it."""
+    def in_gate(self, kind: str, idle: str, store: Store, stop: threading.Event) -> Window | None:
+        """Wait for the pre-switch gate's load to reach colour idle, then inject kind in it."""
         while not stop.is_set():
             current = store.load().current
             if current is not None and current.phase == "gate":
-                return None if stop.wait(GATE_LEAD_S) else self.inject(kind)
+                break
             stop.wait(0.1)
-        return None
+        began, tail = time.time(), LogTail(self.stack.nginx.prefix / ACCESS_LOG)
+        while not stop.is_set() and not answered_by(tail.lines(), idle, began):
+            if time.time() - began > GATE_START_S:
+                raise FaultError(f"the gate's load never reached {idle} in {GATE_START_S:.0f}s")
+            stop.wait(0.1)
+        return None if stop.wait(GATE_LEAD_S) else self.inject(kind)
 
     # -- services ---------------------------------------------------------------------------------
     def restart(self, name: str, ready: Callable[[], bool]) -> str:

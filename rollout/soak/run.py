@@ -214,12 +214,12 @@ class Soak:
     ) -> list[threading.Thread]:
         """Threads that inject the rollout's faults while it runs (each waits for its moment)."""
         threads = []
+        idle = other(self.stack.active_colour())
         for kind in faults:
             if kind == "kill-web-idle":
-                idle = other(self.stack.active_colour())
                 inject = functools.partial(injector.kill_idle_when_up, idle, stop)
             elif kind.endswith(IN_GATE):
-                inject = functools.partial(injector.in_gate, kind, store, stop)
+                inject = functools.partial(injector.in_gate, kind, idle, store, stop)
             else:
                 continue
             threads.append(threading.Thread(target=self.fault, args=(inject, kind)))
