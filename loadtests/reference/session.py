@@ -25,9 +25,11 @@ from loadtests.extras import extras
 
 log = logging.getLogger("loadtests.reference.session")
 ABSENT = frozenset({404, 405})
-# A 5xx at sign-in is retried this often, a second apart: a restart of the database or Redis
-# lasts seconds, and a gate that cannot sign in fails. A 429 (the sign-in limit) is not.
+# A sign-in answered "unavailable" is asked again this often, a second apart: a restart of the
+# database or Redis lasts seconds, and a gate that cannot sign in fails. A 500 (a broken
+# release) and a 429 (the sign-in limit) are not: neither passes in seconds.
 SIGN_IN_TRIES = 3
+TRANSIENT = frozenset({502, 503, 504})
 EMAIL_ENV, PASSWORD_ENV = "LOCUST_USER_EMAIL", "LOCUST_USER_PASSWORD"
 
 
@@ -100,10 +102,10 @@ def _sign_in(base: str, ctx: ssl.SSLContext) -> None:
 
 
 def _token(base: str, ctx: ssl.SSLContext, creds: dict[str, str]) -> tuple[int, Any]:
-    """Ask for a token; a 5xx answer is retried a few times, a second apart."""
+    """Ask for a token; an "unavailable" answer is asked again a few times, a second apart."""
     status, body = _call(base, "POST", "/api/v1/auth/token", ctx, creds)
     for _ in range(SIGN_IN_TRIES - 1):
-        if status < 500:
+        if status not in TRANSIENT:
             break
         log.warning("sign-in answered %s: retrying in 1 s", status)
         time.sleep(1)
