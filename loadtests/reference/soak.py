@@ -10,6 +10,7 @@ and every queued job is remembered so the soak can read them all back at the end
 from __future__ import annotations
 
 import random
+import ssl
 import threading
 import time
 import uuid
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import requests
-from urllib3.exceptions import ProtocolError
+import urllib3
+from urllib3.exceptions import MaxRetryError, ProtocolError
 
 from rollout.soak.accounting import Request
 
@@ -47,9 +49,17 @@ class Recorded:
 
 
 def unanswered(exc: requests.ConnectionError) -> bool:
-    """Tell whether the connection closed before any answer (not a refusal or a timeout)."""
+    """Tell whether the connection closed before any answer (not a refusal or a timeout).
+
+    Over TLS the same race can surface as an EOF while the request is written (SSLEOFError),
+    wrapped by urllib3 in a MaxRetryError.
+    """
     cause = exc.args[0] if exc.args else None
-    return isinstance(cause, ProtocolError)
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    if isinstance(cause, urllib3.exceptions.SSLError) and cause.args:
+        cause = cause.args[0]
+    return isinstance(cause, ProtocolError | ssl.SSLEOFError)
 
 
 class SoakLoad:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+import urllib3
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from loadtests.reference.soak import SoakLoad
+from loadtests.reference.soak import SoakLoad, unanswered
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
@@ -124,3 +127,16 @@ def test_a_write_declared_safe_twice_is_resent(
     soak.call(session, "GET", "/a", 200)
     assert soak.call(session, "POST", "/bucket", 200, True, data={"key": "k"}) == {}
     assert soak.rec.requests[-1].resent == 1
+
+
+def test_an_eof_while_writing_over_tls_is_unanswered_a_refusal_is_not() -> None:
+    eof = ssl.SSLEOFError(8, "EOF occurred in violation of protocol")
+    wrapped = MaxRetryError(None, "/api/v1/uploads", urllib3.exceptions.SSLError(eof))  # type: ignore[arg-type]
+    assert unanswered(requests.exceptions.SSLError(wrapped))
+    closed = ProtocolError("Connection aborted.", ConnectionResetError())
+    assert unanswered(requests.ConnectionError(closed))
+    refused = MaxRetryError(None, "/", NewConnectionError(None, "refused"))  # type: ignore[arg-type]
+    assert not unanswered(requests.ConnectionError(refused))
+    bad_cert = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    cert = MaxRetryError(None, "/", urllib3.exceptions.SSLError(bad_cert))  # type: ignore[arg-type]
+    assert not unanswered(requests.exceptions.SSLError(cert))
