@@ -11,6 +11,7 @@ an exception leaves no record, so it can be sent again. Keys are per user and ke
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest, Conflict, UnprocessableEntity
 
 from app.auth import current_actor
+from app.endpoints import wrap_endpoints
 from app.extensions import db
 from app.models import IdempotencyRecord
 from app.models.base import utcnow
@@ -137,7 +139,7 @@ def idempotent_view(view: Callable[..., Any], methods: set[str]) -> Callable[...
 
 def idempotent_endpoints(app: Flask) -> None:
     """Wrap every endpoint named in IDEMPOTENT_ENDPOINTS that the app has."""
-    for endpoint, methods in IDEMPOTENT_ENDPOINTS.items():
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = idempotent_view(view, methods)
+    wrap_endpoints(
+        app,
+        {e: functools.partial(idempotent_view, methods=m) for e, m in IDEMPOTENT_ENDPOINTS.items()},
+    )

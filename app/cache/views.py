@@ -6,6 +6,7 @@ caching concerns; the stats endpoint uses get_or_compute directly.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -14,6 +15,7 @@ from flask import Flask, Response, make_response, request
 
 from app.cache.keys import make_key
 from app.cache.singleflight import get_or_compute
+from app.endpoints import wrap_endpoints
 
 # Endpoint -> seconds its responses are cached; entries also die on the next write.
 CACHED_ENDPOINTS = {"items.Items": 30}
@@ -55,7 +57,6 @@ def cached_view(endpoint: str, view: Callable[..., Any], timeout: int) -> Callab
 
 def cache_endpoints(app: Flask) -> None:
     """Wrap every endpoint named in CACHED_ENDPOINTS that the app has."""
-    for endpoint, timeout in CACHED_ENDPOINTS.items():
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = cached_view(endpoint, view, timeout)
+    wrap_endpoints(
+        app, {e: functools.partial(cached_view, e, timeout=t) for e, t in CACHED_ENDPOINTS.items()}
+    )
