@@ -136,13 +136,12 @@ class SoakLoad:
                 status, colour = resp.status_code, resp.headers.get(self.colour_header, "")
                 if status == expect and "json" in resp.headers.get("Content-Type", ""):
                     body = resp.json()
-            except requests.ConnectionError as exc:
-                if unanswered(exc) and resend and not resent:
+            except (requests.RequestException, ValueError) as exc:
+                closed = isinstance(exc, requests.ConnectionError) and unanswered(exc)
+                if closed and resend and not resent:
                     resent += 1
                     continue
                 error = f"{type(exc).__name__}: {exc}"[:160]  # status 0 / not ok below
-            except (requests.RequestException, ValueError) as exc:
-                error = f"{type(exc).__name__}: {exc}"[:160]
             break
         ok = status == expect
         req = Request(start, time.time() - start, method, name, status, colour, ok, error, resent)

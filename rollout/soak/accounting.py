@@ -83,12 +83,12 @@ class Split:
     inside_failed: int
     outside_sent: int
     outside_failed: int
-    inside_resent: int = 0  # idempotent requests sent again (the client's one retry)
+    inside_resent: int = 0  # requests safe to send twice, sent again (the client's one retry)
     outside_resent: int = 0
 
 
 def split(requests: Iterable[Request], windows: Sequence[Window]) -> Split:
-    """Count requests, failures and resent reads inside and outside the fault windows."""
+    """Count requests, failures and resent requests inside and outside the fault windows."""
     counts = [0, 0, 0, 0]
     resent = [0, 0]
     for req in requests:
