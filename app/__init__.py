@@ -10,7 +10,7 @@ from app.api.blueprint import api
 from app.auth import init_auth
 from app.cache import init_cache
 from app.cli import register_commands
-from app.database import engine_options
+from app.database import drop_closed_connections, engine_options
 from app.errors import register_error_handlers
 from app.extensions import cache, db, migrate
 from app.flask_class import KitFlask
@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_metrics(app)
 
     db.init_app(app)
+    with app.app_context():
+        drop_closed_connections(db.engine)
     migrate.init_app(app, db)
     cache.init_app(app)
     redis_client.init_app(app, settings)

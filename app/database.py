@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import select
 from typing import Any
 
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
 from app.settings import Settings
 
@@ -14,7 +16,7 @@ def engine_options(settings: Settings) -> dict[str, Any]:
     """Return SQLALCHEMY_ENGINE_OPTIONS for the configured database."""
     db = settings.database
     url = settings.sqlalchemy_url
-    options: dict[str, Any] = {"pool_pre_ping": True}  # drop dead connections after an outage
+    options: dict[str, Any] = {"pool_pre_ping": False}  # drop dead connections after an outage
     if url.startswith("sqlite"):
         options["connect_args"] = {"timeout": db.connect_timeout}
         return options
@@ -39,6 +41,31 @@ def engine_options(settings: Settings) -> dict[str, Any]:
         if db.sslrootcert:
             options["connect_args"]["sslrootcert"] = db.sslrootcert
     return options
+
+
+def drop_closed_connections(engine: Engine) -> None:
+    """Make ENGINE's pool replace, on checkout, a PostgreSQL connection the server has closed.
+
+    This replaces pool_pre_ping, which sent a SELECT 1 and waited for it before every
+    request's first query. A restarted server, or a terminated backend, closes its end of the
+    socket (after a FATAL message), so the idle socket reads as ready: a poll with no wait
+    sees it. A false alarm only costs a new connection.
+    """
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "checkout", _refuse_closed)
+
+
+def _refuse_closed(
+    dbapi_connection: Any, _entry: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
+    """Raise DisconnectionError (the pool then connects anew) if the server hung up."""
+    if dbapi_connection.closed:
+        raise DisconnectionError("the connection is closed")
+    # An idle connection has nothing to read: data, EOF or an error means the server left.
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("PostgreSQL closed the connection")
 
 
 def _timeouts(statement_ms: int, lock_ms: int) -> str:

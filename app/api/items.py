@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 
@@ -15,8 +16,15 @@ from app.api.content_type import require_json_body
 from app.api.idempotency import IDEMPOTENCY_KEY_PARAMETER
 from app.auth import current_actor, login_required_api, require_owner_or_admin
 from app.models import Item
-from app.schemas.items import ItemCreateSchema, ItemQuerySchema, ItemSchema, ItemUpdateSchema
+from app.schemas.items import (
+    ItemCreateSchema,
+    ItemQuerySchema,
+    ItemSchema,
+    ItemUpdateSchema,
+    item_json,
+)
 from app.services import items as service
+from app.services.item_listing import list_items
 
 blp = Blueprint("items", __name__, description="Items: titled notes owned by users.")
 
@@ -40,13 +48,15 @@ class Items(MethodView):
     @blp.response(200, ItemSchema(many=True))
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.alt_response(422, **error("UNPROCESSABLE_ENTITY"))
-    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Item]:
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> Response:
         """List items, newest first, filtered by owner, title text or creation time."""
-        rows, total = service.list_items(
+        rows, total = list_items(
             pagination_parameters.page, pagination_parameters.page_size, **args
         )
         pagination_parameters.item_count = total
-        return rows
+        # A Response passes flask-smorest's dump (ItemSchema documents it, item_json matches it;
+        # the pagination header is still set): the dump was a fifth of the list's time.
+        return jsonify([item_json(row) for row in rows])
 
     @login_required_api
     @blp.arguments(ItemCreateSchema)

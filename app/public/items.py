@@ -16,6 +16,7 @@ from app.public.forms import ItemForm
 from app.public.views import bp
 from app.services import items as service
 from app.services.errors import ConflictError
+from app.services.item_listing import list_items
 
 PAGE_SIZE = 20
 MAX_PAGE = 10**6
@@ -27,7 +28,7 @@ def items() -> str:
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), MAX_PAGE)
     q = (request.args.get("q") or "").replace("\x00", "").strip()[:100] or None
-    rows, total = service.list_items(page, PAGE_SIZE, q=q)
+    rows, total = list_items(page, PAGE_SIZE, q=q)
     return render_template(
         "items/list.html", items=rows, total=total, page=page, page_size=PAGE_SIZE, q=q
     )

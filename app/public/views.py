@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from app.services.items import recent_items
+from app.services.item_listing import recent_items
 
 bp = Blueprint("public", __name__)
 

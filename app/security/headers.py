@@ -1,10 +1,11 @@
 """Secure response headers, built once per configuration: CSP with a nonce, HSTS, framing.
 
 Every header value is computed when the app is created; a request only draws its CSP nonce
-(on first use, by a template through `csp_nonce()`, or when the response leaves) and joins it
-into the precomputed policy. The kit keeps every script in an external file, so the policy
-needs no 'unsafe-inline' and the nonce is only a fallback. Probes (app/probes.py) get the
-same policy without a nonce: no random draw for a response no browser renders.
+(on first use, by a template through `csp_nonce()`, or when an HTML response leaves) and joins
+it into the precomputed policy. The kit keeps every script in an external file, so the policy
+needs no 'unsafe-inline' and the nonce is only a fallback. Responses a browser never runs
+scripts from (JSON, files) get the same policy without a nonce: no random draw per API call.
+Probes (app/probes.py) only get nosniff: no browser reads them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ SELF = "'self'"
 ONE_YEAR = 365 * 24 * 3600
 NONCE_BYTES = 24  # 32 URL-safe characters
 NONCE_IN = "script-src"
+# Documents a browser may run inline scripts from; only these carry a nonce.
+DOCUMENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "image/svg+xml"})
 
 
 def origin(url: str) -> str | None:
@@ -93,15 +96,20 @@ class SecureHeaders:
             ("Referrer-Policy", "strict-origin-when-cross-origin"),
         ]
         self.csp_head, self.csp_tail = csp_parts(content_security_policy(settings))
-        self.probe_csp = self.csp_head + self.csp_tail
+        self.csp_without_nonce = self.csp_head + self.csp_tail
         self.hsts = f"max-age={ONE_YEAR}; includeSubDomains" if settings.is_production else ""
 
     def __call__(self, response: Response) -> Response:
         """Set the headers on RESPONSE (HSTS only on requests that came over HTTPS)."""
         if is_probe():
-            policy = self.probe_csp
-        else:
+            # Kubelets, load balancers and Prometheus read probes, never a browser: no policy
+            # for documents (Nginx still adds its own headers to whatever passes through it).
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            return response
+        if response.mimetype in DOCUMENT_TYPES or "csp_nonce" in g:
             policy = f"{self.csp_head} 'nonce-{csp_nonce()}'{self.csp_tail}"
+        else:
+            policy = self.csp_without_nonce
         ours = [*self.static, ("Content-Security-Policy", policy)]
         if self.hsts and (
             request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"

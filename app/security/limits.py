@@ -21,11 +21,12 @@ Redis down, decided per endpoint:
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, TypeVar, cast
 
 from email_validator import EmailNotValidError
 from flask import Flask, current_app, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, ServiceUnavailable, TooManyRequests
@@ -36,6 +37,8 @@ from app.security.emails import normalized_email
 from app.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+LIMITER_CONTEXT = "_limiter_request_context"  # set on the request context by Limiter.context
 MAX_ACCOUNT_KEY = 320  # longest valid email address
 RETRY_AFTER_SECONDS = 5
 
@@ -79,6 +82,29 @@ def _check_only_where_limited(app: Flask) -> None:
         return
     hooks = app.before_request_funcs.get(None, [])
     app.before_request_funcs[None] = [h for h in hooks if h != limiter._check_request_limit]
+    # Its response and teardown hooks (rate-limit headers, deduct_when, reset) each built an
+    # empty limiter context for every response; only a request whose limit was checked, which
+    # creates that context, has work for them.
+    for registry in (app.after_request_funcs, app.teardown_request_funcs):
+        registry[None] = [_if_limited(h) if _of_limiter(h) else h for h in registry.get(None, [])]
+
+
+def _of_limiter(hook: Callable[..., Any]) -> bool:
+    """Return whether HOOK is one flask-limiter registered for `limiter`."""
+    bound_to = hook.args[0] if isinstance(hook, partial) and hook.args else None
+    return limiter in (bound_to, getattr(hook, "__self__", None))
+
+
+def _if_limited(hook: Callable[[T], T]) -> Callable[[T], T]:
+    """Run HOOK only on requests where a limit was checked (they hold the limiter's context)."""
+
+    @wraps(hook)
+    def guarded(value: T) -> T:
+        if hasattr(request_ctx, LIMITER_CONTEXT):
+            return hook(value)
+        return value  # the response, unchanged (teardown hooks' results are ignored)
+
+    return guarded
 
 
 def client_ip() -> str:

@@ -1,11 +1,10 @@
-"""Item use cases: list, read, create, change, delete."""
+"""Item use cases: read, create, change, delete (lists: app/services/item_listing.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, UnaryExpression, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -13,55 +12,6 @@ from app.models import Item, User
 from app.services.errors import ConflictError, InvalidInputError, NotFoundError
 
 MAX_ID = 2**31 - 1
-MAX_OFFSET = 10**9  # beyond any real table; keeps OFFSET within a bigint
-_SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
-    "created_at": (Item.created_at.asc(), Item.id.asc()),
-    "-created_at": (Item.created_at.desc(), Item.id.desc()),
-    "title": (Item.title.asc(), Item.id.asc()),
-    "-title": (Item.title.desc(), Item.id.desc()),
-    "id": (Item.id.asc(),),
-    "-id": (Item.id.desc(),),
-}
-
-
-def _filters(
-    owner_id: int | None = None,
-    q: str | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-) -> list[ColumnElement[bool]]:
-    """Translate query arguments into SQL conditions."""
-    conditions: list[ColumnElement[bool]] = []
-    if owner_id is not None:
-        conditions.append(Item.owner_id == owner_id)
-    if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(func.lower(Item.title).like(f"%{escaped.lower()}%", escape="\\"))
-    if created_after is not None:
-        conditions.append(Item.created_at >= created_after)
-    if created_before is not None:
-        conditions.append(Item.created_at < created_before)
-    return conditions
-
-
-def list_items(
-    page: int, page_size: int, sort: str = "-created_at", **filters: Any
-) -> tuple[list[Item], int]:
-    """Return one page of items matching FILTERS, and how many match in all."""
-    conditions = _filters(**filters)
-    total = db.session.scalar(select(func.count(Item.id)).where(*conditions)) or 0
-    offset = (page - 1) * page_size
-    if offset >= min(total, MAX_OFFSET):
-        return [], total
-    rows = db.session.scalars(
-        select(Item).where(*conditions).order_by(*_SORTS[sort]).limit(page_size).offset(offset)
-    )
-    return list(rows), total
-
-
-def recent_items(limit: int = 10) -> list[Item]:
-    """Return the newest items for the home page."""
-    return list(db.session.scalars(select(Item).order_by(*_SORTS["-created_at"]).limit(limit)))
 
 
 def get_item(item_id: int) -> Item:

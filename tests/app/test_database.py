@@ -6,6 +6,7 @@ import socket
 import time
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from app_helpers import APP_PORTS, app_port, make_settings, sign_in, timed_get
 from flask import Flask
@@ -91,6 +92,55 @@ def test_database_outage_gives_quick_503s_and_recovers(own_postgres: PostgresSer
     )
     with app.app_context():
         db.engine.dispose()
+
+
+def _pooled_backend(app: Flask) -> int:
+    """Return the server pid behind the pool's connection (checked out and back in)."""
+    with app.app_context():
+        pid: int = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.remove()
+    return pid
+
+
+def test_first_request_after_a_restart_while_idle_is_served(own_postgres: PostgresServer) -> None:
+    app: Flask = create_app(make_settings(own_postgres.url()))
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    assert client.get("/api/v1/items").status_code == 200
+    before = _pooled_backend(app)
+
+    own_postgres.stop()  # no request while it is down: the pool still holds the old connection
+    own_postgres.start()
+
+    assert client.get("/api/v1/items").status_code == 200  # not a 503 on the dead connection
+    assert _pooled_backend(app) != before
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_terminated_backend_is_replaced_on_checkout(own_postgres: PostgresServer) -> None:
+    app: Flask = create_app(make_settings(own_postgres.url()))
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    before = _pooled_backend(app)
+    own_postgres.execute(f"SELECT pg_terminate_backend({before})")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _backend_alive(own_postgres, before):
+        time.sleep(0.05)
+
+    assert client.get("/api/v1/items").status_code == 200
+    assert _pooled_backend(app) != before
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _backend_alive(server: PostgresServer, pid: int) -> bool:
+    """Return whether PostgreSQL still lists backend PID."""
+    with psycopg.connect(server.url(), autocommit=True, connect_timeout=5) as conn:
+        found = conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+    return found is not None
 
 
 def test_hung_database_is_bounded_by_the_connect_timeout() -> None:

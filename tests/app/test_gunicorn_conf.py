@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import http.client
 import importlib
 import json
@@ -101,6 +102,17 @@ def test_on_starting_refuses_bad_production_config(
         conf.on_starting(server)
     monkeypatch.setenv("APP_ENV", "development")
     conf.on_starting(server)  # a usable configuration passes
+
+
+def test_a_worker_freezes_what_loading_the_app_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = load_conf(monkeypatch)
+    before = gc.get_freeze_count()
+    try:
+        conf.post_worker_init(SimpleNamespace())
+        assert gc.get_freeze_count() > before + 10_000  # the test process's modules and objects
+        assert gc.get_count()[2] == 0  # collected first: no garbage frozen with them
+    finally:
+        gc.unfreeze()
 
 
 def test_json_access_line(capfd: pytest.CaptureFixture[str]) -> None:

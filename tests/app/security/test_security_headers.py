@@ -23,7 +23,7 @@ def directives(csp: str) -> dict[str, list[str]]:
     return parsed
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/api/v1/docs", "/api/v1/items", "/healthz"])
+@pytest.mark.parametrize("path", ["/", "/login", "/api/v1/docs", "/api/v1/items"])
 def test_every_response_carries_the_security_headers(client, path: str) -> None:  # type: ignore[no-untyped-def]
     response = client.get(path, headers=HTML)
     assert response.status_code == 200
@@ -147,3 +147,15 @@ def test_trusted_proxy_hops_apply_forwarded_headers() -> None:
         "/test-only/addr", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
     )
     assert answer.get_json() == {"addr": "203.0.113.9", "secure": True}
+
+
+def test_only_documents_carry_a_nonce(client) -> None:  # type: ignore[no-untyped-def]
+    page = directives(client.get("/login", headers=HTML).headers["Content-Security-Policy"])
+    api = client.get("/api/v1/items")
+    assert api.mimetype == "application/json"
+    listed = directives(api.headers["Content-Security-Policy"])
+    assert page["script-src"][1].startswith("'nonce-")
+    assert listed["script-src"] == ["'self'"]  # no inline script can run from JSON
+    assert {k: v for k, v in page.items() if k != "script-src"} == {
+        k: v for k, v in listed.items() if k != "script-src"
+    }
