@@ -14,7 +14,7 @@ MAX_CACHED = 1000
 
 
 class KitFlask(Flask):
-    """Flask with ensure_sync remembered per callable (a documented extension point).
+    """Flask with ensure_sync's answer remembered per function (a documented extension point).
 
     Flask asks inspect.iscoroutinefunction about every hook and view on every request: with
     the kit's hooks that was about a tenth of a /healthz answer's time in the app.
@@ -22,20 +22,20 @@ class KitFlask(Flask):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._sync_forms: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._is_async: dict[Callable[..., Any], bool] = {}
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Return func's synchronous form, computed once per registered callable."""
+        """Return func's synchronous form; whether it is a coroutine is asked once."""
         # A bound method may be made per request (a MethodView's, on a new instance each
-        # time): caching it would keep every instance alive. Ask Flask each time instead.
-        if inspect.ismethod(func):
-            return super().ensure_sync(func)
+        # time): it is remembered by its function, which lives as long as its class, so no
+        # instance is kept alive.
+        target = getattr(func, "__func__", func)
         try:
-            return self._sync_forms[func]
+            is_async = self._is_async[target]
         except KeyError:
-            sync = super().ensure_sync(func)
-            if len(self._sync_forms) < MAX_CACHED:
-                self._sync_forms[func] = sync
-            return sync
+            is_async = inspect.iscoroutinefunction(func)
+            if len(self._is_async) < MAX_CACHED:
+                self._is_async[target] = is_async
         except TypeError:  # an unhashable callable
             return super().ensure_sync(func)
+        return self.async_to_sync(func) if is_async else func

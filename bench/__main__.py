@@ -38,6 +38,7 @@ WORKER_MODES = {  # label -> (worker class, workers, threads)
 }
 Targets = dict[str, tuple[str, dict[str, str]]]  # name -> (URL, request headers)
 Setup = tuple[Targets, list[Pair]]
+NEVER_RECYCLE = 10**9  # requests: beyond any run
 USER = {"email": "bench@example.com", "password": "bench-password-1234"}
 
 
@@ -77,6 +78,10 @@ def kit_env(
         "GUNICORN_WORKERS": str(workers),
         "GUNICORN_THREADS": str(threads),
         "GUNICORN_ACCESSLOG": "/dev/null",
+        # The only worker must not be recycled mid-round (max_requests, 10,000 by default):
+        # its restart would measure how long an app takes to boot, not what a request costs.
+        # Startup is measured on its own (container to /readyz, tests/docker).
+        "GUNICORN_MAX_REQUESTS": str(NEVER_RECYCLE),
         "FLASK_APP": "app.wsgi",
     }
 

@@ -28,6 +28,7 @@ from prometheus_client import (
 from prometheus_client.registry import Collector
 
 COLLECTORS_KEY = "metrics_collectors"
+UNMATCHED = "<unmatched>"  # the endpoint label of a path no route matched: never the raw path
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REQUESTS = Counter(
@@ -82,12 +83,6 @@ def register_collector(app: Flask, collector: Collector) -> None:
     app.extensions.setdefault(COLLECTORS_KEY, []).append(collector)
 
 
-def _endpoint() -> str:
-    """Return a bounded label for the route (its rule, never the raw path)."""
-    rule = request.url_rule
-    return rule.rule if rule is not None else "<unmatched>"
-
-
 def _series(method: str, endpoint: str, status: int) -> tuple[Any, Any]:
     """Return the request counter and latency children of one label set (looked up once)."""
     key = (method, endpoint, status)
@@ -115,8 +110,12 @@ def init_metrics(app: Flask) -> None:
     @app.after_request
     def _observe(response: Response) -> Response:
         started = g.get("started")
-        if started is not None and request.path != "/metrics":
-            count, latency = _series(request.method, _endpoint(), response.status_code)
+        # One lookup of the request behind the proxy instead of one per attribute read.
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        if started is not None and current.path != "/metrics":
+            rule = current.url_rule
+            endpoint = rule.rule if rule is not None else UNMATCHED
+            count, latency = _series(current.method, endpoint, response.status_code)
             count.inc()
             latency.observe(time.perf_counter() - started)
         return response

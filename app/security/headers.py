@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g, request
 
 from app.probes import is_probe
+from app.response_headers import put_headers
 from app.settings import SecuritySettings, Settings
 
 SELF = "'self'"
@@ -115,15 +116,7 @@ class SecureHeaders:
             request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
         ):
             ours.append(("Strict-Transport-Security", self.hsts))
-        headers = response.headers
-        # One pass over what the response has: Headers.__setitem__ scans every header for
-        # each one set. A header the view set itself is still replaced by ours, as before.
-        present = {name.lower() for name, _ in headers}
-        for name, value in ours:
-            if name.lower() in present:
-                headers[name] = value
-            else:
-                headers.add(name, value)
+        put_headers(response.headers, ours)
         return response
 
 

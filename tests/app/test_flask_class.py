@@ -1,7 +1,9 @@
-"""app/flask_class.py: ensure_sync is asked once per registered callable, never per instance."""
+"""app/flask_class.py: ensure_sync asks once per function, and never keeps an instance."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -28,14 +30,21 @@ def test_a_function_is_checked_once_and_returned_as_is() -> None:
 
     assert app.ensure_sync(view) is view
     assert app.ensure_sync(view) is view
-    assert app._sync_forms == {view: view}
+    assert app._is_async == {view: False}
 
 
-def test_bound_methods_are_never_kept() -> None:
+def test_bound_methods_are_remembered_by_their_function_not_their_instance() -> None:
     app = KitFlask(__name__)
+    hook = Hook()
+    alive = weakref.ref(hook)
     for _ in range(3):
-        assert app.ensure_sync(Hook().method)() is None
-    assert app._sync_forms == {}
+        method = Hook().method
+        assert app.ensure_sync(method) is method
+    assert app.ensure_sync(hook.method)() is None
+    assert app._is_async == {Hook.method: False}
+    del hook
+    gc.collect()
+    assert alive() is None  # the cache holds no instance
 
 
 def test_a_coroutine_function_gets_what_flask_would_give_it() -> None:
@@ -51,7 +60,8 @@ def test_a_coroutine_function_gets_what_flask_would_give_it() -> None:
     with pytest.raises(RuntimeError, match="async") as plain:
         Flask(__name__).ensure_sync(view)
     assert str(kit.value) == str(plain.value)
-    assert app._sync_forms == {}
+    with pytest.raises(RuntimeError, match="async"):
+        app.ensure_sync(view)  # remembered as a coroutine: the same answer again
 
 
 def test_the_cache_is_bounded() -> None:
@@ -59,4 +69,4 @@ def test_the_cache_is_bounded() -> None:
     hooks = [Hook() for _ in range(MAX_CACHED + 5)]
     for hook in hooks:
         assert app.ensure_sync(hook) is hook
-    assert len(app._sync_forms) == MAX_CACHED
+    assert len(app._is_async) == MAX_CACHED
