@@ -12,6 +12,7 @@ median ratio with the range of its per-round ratios. Writes reports/bench.{json,
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -38,6 +39,7 @@ WORKER_MODES = {  # label -> (worker class, workers, threads)
 }
 Targets = dict[str, tuple[str, dict[str, str]]]  # name -> (URL, request headers)
 Setup = tuple[Targets, list[Pair]]
+SLICE_S = 1  # seconds per wrk run: a round interleaves the targets second by second
 NEVER_RECYCLE = 10**9  # requests: beyond any run
 USER = {"email": "bench@example.com", "password": "bench-password-1234"}
 
@@ -96,25 +98,32 @@ def migrate(env: dict[str, str]) -> None:
         raise servers.BenchError(f"migrations failed: {done.stderr[-800:]}")
 
 
-def measure(
-    targets: dict[str, tuple[str, dict[str, str]]], args: argparse.Namespace, load: wrk.Load
-) -> list[wrk.Sample]:
-    """Warm every target up, then run them all ROUNDS times, flipping the order each round."""
+def measure(targets: Targets, args: argparse.Namespace, load: wrk.Load) -> list[wrk.Sample]:
+    """Warm every target up, then run ROUNDS rounds of interleaved one-second slices.
+
+    A round gives each target DURATION slices of one second, taking the targets in turn
+    (kit, bare, kit, bare...; the order flips every round), so a slowdown of the machine that
+    lasts longer than a second hits both sides of a pair alike.
+    """
     samples = []
     names = list(targets)
+    slice_load = dataclasses.replace(load, duration=SLICE_S)
     with Progress(transient=False) as progress:
-        task = progress.add_task("wrk", total=len(names) * (args.rounds + 1))
+        task = progress.add_task("wrk", total=len(names) * (args.rounds * args.duration + 1))
         for name in names:
             progress.update(task, description=f"warm-up {name}")
             url, headers = targets[name]
             wrk.run(url, load, headers, duration=2)
             progress.advance(task)
         for n in range(args.rounds):
-            for name in names if n % 2 == 0 else reversed(names):
-                progress.update(task, description=f"round {n + 1}/{args.rounds}: {name}")
-                url, headers = targets[name]
-                samples.append(wrk.sample(name, n, url, load, headers))
-                progress.advance(task)
+            slices: dict[str, list[wrk.Sample]] = {name: [] for name in names}
+            for _ in range(args.duration):
+                for name in names if n % 2 == 0 else reversed(names):
+                    progress.update(task, description=f"round {n + 1}/{args.rounds}: {name}")
+                    url, headers = targets[name]
+                    slices[name].append(wrk.sample(name, n, url, slice_load, headers))
+                    progress.advance(task)
+            samples += [wrk.combine(slices[name]) for name in names]
     return samples
 
 
@@ -167,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["app", "workers"], default="app")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds")
-    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per target per round")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
     parser.add_argument("--threads", type=int, default=4)
@@ -213,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": " ".join([".venv/bin/python -m bench", *(argv or sys.argv[1:])]),
         "setup": (
-            f"wrk -t1 -c{connections} -d{args.duration}s on CPUs '{args.load_cpus}'; servers"
+            f"wrk -t1 -c{connections}, {args.duration} x {SLICE_S} s per target per round,"
+            f" interleaved, on CPUs '{args.load_cpus}'; servers"
             f" (gunicorn {mode}, PostgreSQL, Redis, Nginx) on CPUs '{args.server_cpus or 'any'}';"
             f" {args.rounds}"
             f" alternating rounds; {os.cpu_count()} CPUs, load average"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 from dataclasses import dataclass
 
@@ -52,3 +53,17 @@ def sample(
 ) -> Sample:
     """Measure TARGET once."""
     return Sample(target, round_, *parse_wrk(run(url, load, headers)))
+
+
+def combine(slices: list[Sample]) -> Sample:
+    """Merge one round's slices of one target (equal lengths) into that round's sample."""
+    first = slices[0]
+    return Sample(
+        first.target,
+        first.round,
+        statistics.mean(s.requests_per_s for s in slices),
+        statistics.median(s.p50_ms for s in slices),
+        statistics.median(s.p99_ms for s in slices),
+        sum(s.requests for s in slices),
+        sum(s.errors for s in slices),
+    )
