@@ -30,7 +30,7 @@ def engine_options(settings: Settings) -> dict[str, Any]:
         options["connect_args"] = {
             "connect_timeout": db.connect_timeout,
             # Server-side bounds: a stuck query or lock never holds a worker for long.
-            "options": _timeouts(db.statement_timeout_ms, db.statement_timeout_ms),
+            "options": _session_options(db.statement_timeout_ms, db.statement_timeout_ms),
             # TCP keepalives notice a vanished server instead of waiting forever.
             "keepalives": 1,
             "keepalives_idle": 10,
@@ -68,12 +68,13 @@ def _refuse_closed(
         raise DisconnectionError("PostgreSQL closed the connection")
 
 
-def _timeouts(statement_ms: int, lock_ms: int) -> str:
-    """Return libpq options that bound statements, lock waits and idle transactions."""
+def _session_options(statement_ms: int, lock_ms: int) -> str:
+    """Return libpq options: bounds on statements, lock waits and idle transactions; UTC."""
     idle_ms = max(statement_ms, 1000) * 6  # a transaction left open by a crashed caller
+    # Timestamps then come back in UTC already, so UTCDateTime converts nothing per row.
     return (
         f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms}"
-        f" -c idle_in_transaction_session_timeout={idle_ms}"
+        f" -c idle_in_transaction_session_timeout={idle_ms} -c TimeZone=UTC"
     )
 
 
@@ -85,7 +86,9 @@ def migration_engine(settings: Settings, app_engine: Engine) -> Engine:
     db = settings.database
     connect_args = {
         **options["connect_args"],
-        "options": _timeouts(db.migration_statement_timeout_ms, db.migration_lock_timeout_ms),
+        "options": _session_options(
+            db.migration_statement_timeout_ms, db.migration_lock_timeout_ms
+        ),
         "application_name": "flask-deploy-kit-migrate",
     }
     # A connection of its own, never returned to the app's pool with these timeouts.

@@ -23,6 +23,12 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime; pass a timezone-aware value")
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """Convert nothing on PostgreSQL, whose sessions run in UTC (app/database.py)."""
+        if dialect.name == "postgresql":
+            return None  # psycopg already returns aware datetimes in the session's zone
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         """Return an aware datetime whatever the backend kept."""
         if value is None:

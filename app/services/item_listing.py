@@ -89,12 +89,14 @@ def list_items(
     if "q" in values:
         values["q"] = _like_pattern(values["q"])
     count, rows = _statements(tuple(sorted(values)), sort)
-    connection = db.session.connection()
-    total = connection.scalar(count, values) or 0
     offset = (page - 1) * page_size
-    if offset >= min(total, MAX_OFFSET):
-        return [], total
-    found = connection.execute(rows, {**values, "limit": page_size, "offset": offset}).all()
+    # A connection of the engine's own, as a plain read needs: the ORM session's transaction
+    # bookkeeping was a tenth of the list's time, for two SELECTs that change nothing.
+    with db.engine.connect() as connection:
+        total = connection.scalar(count, values) or 0
+        if offset >= min(total, MAX_OFFSET):
+            return [], total
+        found = connection.execute(rows, {**values, "limit": page_size, "offset": offset}).all()
     return [ItemSummary(*row) for row in cast(Sequence[tuple[Any, ...]], found)], total
 
 
