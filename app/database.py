@@ -16,7 +16,8 @@ def engine_options(settings: Settings) -> dict[str, Any]:
     """Return SQLALCHEMY_ENGINE_OPTIONS for the configured database."""
     db = settings.database
     url = settings.sqlalchemy_url
-    options: dict[str, Any] = {"pool_pre_ping": False}  # drop dead connections after an outage
+    # No pool_pre_ping: drop_closed_connections (below) checks each checkout without a round trip.
+    options: dict[str, Any] = {}
     if url.startswith("sqlite"):
         options["connect_args"] = {"timeout": db.connect_timeout}
         return options

@@ -97,9 +97,17 @@ def list_items(
         if offset >= min(total, MAX_OFFSET):
             return [], total
         found = connection.execute(rows, {**values, "limit": page_size, "offset": offset}).all()
-    return [ItemSummary(*row) for row in cast(Sequence[tuple[Any, ...]], found)], total
+    return _summaries(found), total
 
 
 def recent_items(limit: int = 10) -> list[ItemSummary]:
-    """Return the newest items for the home page."""
-    return list_items(1, limit)[0]
+    """Return the newest items for the home page (one query: the page needs no count)."""
+    _, rows = _statements((), "-created_at")
+    with db.engine.connect() as connection:
+        found = connection.execute(rows, {"limit": limit, "offset": 0}).all()
+    return _summaries(found)
+
+
+def _summaries(rows: Sequence[Any]) -> list[ItemSummary]:
+    """Return ROWS (the LISTED columns, in order) as ItemSummary values."""
+    return [ItemSummary(*row) for row in cast(Sequence[tuple[Any, ...]], rows)]
